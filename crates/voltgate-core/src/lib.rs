@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod metrics;
+pub mod model;
+pub mod ocpp_service;
+pub mod page;
+pub mod store;
+pub mod types;
+pub mod writer;
+
+pub use clock::{Clock, SystemClock};
+pub use error::{CoreError, StoreError};
+pub use metrics::Metrics;
+pub use page::{Page, PageRequest};
+pub use store::Store;

@@ -1,0 +1,199 @@
+//! What Voltgate does with each message a charger sends, independent of the wire format.
+//!
+//! The gateway parses and validates OCPP frames, converts them into these calls and converts
+//! the answers back. Everything here is about meaning: which card is accepted, when a start is a
+//! retry, that a stop is always acknowledged.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use time::OffsetDateTime;
+
+use crate::clock::Clock;
+use crate::error::StoreError;
+use crate::metrics::Metrics;
+use crate::model::{BootInfo, LogEntry, MeterSample};
+use crate::store::{BatchItem, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, Store};
+use crate::types::{CardStatus, ConnectionStatus, IdTag};
+use crate::writer::BatchSender;
+
+/// The authorization status of an id tag (OCPP 1.6 AuthorizationStatus, §7.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthStatus {
+    Accepted,
+    Blocked,
+    Expired,
+    Invalid,
+    ConcurrentTx,
+}
+
+/// The answer about an id tag (OCPP 1.6 IdTagInfo, §7.28).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdTagInfo {
+    pub status: AuthStatus,
+    pub expiry_date: Option<OffsetDateTime>,
+    pub parent_id_tag: Option<String>,
+}
+
+impl IdTagInfo {
+    fn invalid() -> Self {
+        Self { status: AuthStatus::Invalid, expiry_date: None, parent_id_tag: None }
+    }
+}
+
+/// How Voltgate answers a BootNotification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootDecision {
+    pub accepted: bool,
+    pub interval_seconds: u32,
+    pub current_time: OffsetDateTime,
+}
+
+/// Settings of the charger-facing service.
+#[derive(Debug, Clone)]
+pub struct OcppSettings {
+    /// Heartbeat interval told to chargers in BootNotification.conf.
+    pub heartbeat_interval_seconds: u32,
+}
+
+impl Default for OcppSettings {
+    fn default() -> Self {
+        Self { heartbeat_interval_seconds: 300 }
+    }
+}
+
+/// The charger-facing domain service; one per process, shared by every connection.
+pub struct OcppService {
+    store: Arc<dyn Store>,
+    batch: BatchSender,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    settings: OcppSettings,
+}
+
+impl std::fmt::Debug for OcppService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OcppService").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+impl OcppService {
+    pub fn new(store: Arc<dyn Store>, batch: BatchSender, clock: Arc<dyn Clock>, metrics: Arc<Metrics>, settings: OcppSettings) -> Self {
+        Self { store, batch, clock, metrics, settings }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub async fn connected(&self, charger_id: i64, ocpp_version: &str) -> Result<(), StoreError> {
+        self.store
+            .set_connection(charger_id, ConnectionStatus::Online, Some(ocpp_version), self.now())
+            .await
+    }
+
+    pub async fn disconnected(&self, charger_id: i64) -> Result<(), StoreError> {
+        self.store
+            .set_connection(charger_id, ConnectionStatus::Offline, None, self.now())
+            .await
+    }
+
+    pub async fn boot(&self, charger_id: i64, info: &BootInfo, ocpp_version: &str) -> Result<BootDecision, StoreError> {
+        let now = self.now();
+        self.store.record_boot(charger_id, info, ocpp_version, now).await?;
+        Ok(BootDecision {
+            accepted: true,
+            interval_seconds: self.settings.heartbeat_interval_seconds,
+            current_time: now,
+        })
+    }
+
+    /// Records the heartbeat (batched) and returns the time to tell the charger.
+    pub async fn heartbeat(&self, charger_id: i64) -> OffsetDateTime {
+        let now = self.now();
+        self.batch.send(BatchItem::Heartbeat { charger_id, at: now }).await;
+        now
+    }
+
+    pub async fn status(&self, charger_id: i64, report: &StatusReport) -> Result<(), StoreError> {
+        self.store.record_status(charger_id, report).await
+    }
+
+    pub async fn firmware_status(&self, charger_id: i64, status: &str) -> Result<(), StoreError> {
+        self.store.record_firmware_status(charger_id, status).await
+    }
+
+    pub async fn diagnostics_status(&self, charger_id: i64, status: &str) -> Result<(), StoreError> {
+        self.store.record_diagnostics_status(charger_id, status).await
+    }
+
+    /// Looks the id tag up among the cards of the charger's team.
+    pub async fn authorize(&self, charger_id: i64, id_tag: &IdTag) -> Result<IdTagInfo, StoreError> {
+        let Some(card) = self.store.find_card_for_charger(charger_id, &id_tag.normalized()).await? else {
+            return Ok(IdTagInfo::invalid());
+        };
+        let expired = card.expires_at.is_some_and(|at| at <= self.now());
+        let status = match card.status {
+            CardStatus::Blocked => AuthStatus::Blocked,
+            CardStatus::Expired => AuthStatus::Expired,
+            CardStatus::Accepted if expired => AuthStatus::Expired,
+            CardStatus::Accepted => AuthStatus::Accepted,
+        };
+        Ok(IdTagInfo { status, expiry_date: card.expires_at, parent_id_tag: card.parent_uid })
+    }
+
+    /// Stores the start (committed before this returns) and authorizes its id tag.
+    ///
+    /// A repeated identical start (same charger, connector, id tag, meter and time) returns the
+    /// first transaction's id. When the connector already has an active transaction the new one is
+    /// still recorded, so its stop will find it, and the tag is answered `ConcurrentTx`.
+    pub async fn start_transaction(&self, start: StartTx) -> Result<(i64, IdTagInfo), StoreError> {
+        let tag = IdTag::parse(&start.id_tag).map_err(|e| StoreError::Database(e.0))?;
+        let mut info = self.authorize(start.charger_id, &tag).await?;
+        let started = Instant::now();
+        let outcome = self.store.start_transaction(start).await?;
+        self.metrics.database_latency.observe(started.elapsed().as_secs_f64());
+        let id = match outcome {
+            StartOutcome::Created { id, connector_busy } => {
+                if connector_busy && info.status == AuthStatus::Accepted {
+                    info.status = AuthStatus::ConcurrentTx;
+                }
+                id
+            }
+            StartOutcome::Duplicate { id } => id,
+        };
+        Ok((id, info))
+    }
+
+    /// Stores the stop (committed before this returns). Always succeeds for unknown ids: those
+    /// are kept as orphans. Returns the id tag's status when the stop carried one.
+    pub async fn stop_transaction(&self, stop: StopTx) -> Result<(StopOutcome, Option<IdTagInfo>), StoreError> {
+        let tag = stop.id_tag.as_deref().and_then(|t| IdTag::parse(t).ok());
+        let charger_id = stop.charger_id;
+        let started = Instant::now();
+        let outcome = self.store.stop_transaction(stop).await?;
+        self.metrics.database_latency.observe(started.elapsed().as_secs_f64());
+        let info = match tag {
+            Some(tag) => Some(self.authorize(charger_id, &tag).await?),
+            None => None,
+        };
+        Ok((outcome, info))
+    }
+
+    /// Persists meter values; returns once they are committed.
+    pub async fn meter_values(&self, samples: Vec<MeterSample>) -> Result<(), StoreError> {
+        if samples.is_empty() {
+            return Ok(());
+        }
+        self.batch.send_durable(BatchItem::MeterValues(samples)).await
+    }
+
+    /// Queues a frame for the message log (not waited for).
+    pub async fn log(&self, entry: LogEntry) {
+        self.batch.send(BatchItem::Log(entry)).await;
+    }
+}

@@ -1,0 +1,310 @@
+//! The storage port: everything core and the edges need from a database.
+//!
+//! Implemented by `voltgate-store` for SQLite and PostgreSQL. Visibility is part of the query
+//! (`team_ids`), so an object of another team is simply not found.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::model::*;
+use crate::page::{Page, PageRequest};
+use crate::types::{CardStatus, ConnectionStatus, Direction, TeamRole, TransactionStatus};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Sort order of a list: a column name and the direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sort {
+    pub column: &'static str,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSite {
+    pub team_id: i64,
+    pub address: Address,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SitePatch {
+    pub name: Option<String>,
+    pub street: Option<Option<String>>,
+    pub house_number: Option<Option<String>>,
+    pub house_number_addition: Option<Option<String>>,
+    pub postal_code: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+    pub country: Option<Option<String>>,
+    pub latitude: Option<Option<f64>>,
+    pub longitude: Option<Option<f64>>,
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SiteQuery {
+    pub team_ids: Vec<i64>,
+    pub search: Option<String>,
+    pub sort: Option<Sort>,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCharger {
+    pub team_id: i64,
+    pub site_id: Option<i64>,
+    pub uuid: Uuid,
+    pub identity: String,
+    pub reference: Option<String>,
+    pub password_hash: Option<String>,
+    pub pincode: String,
+    pub license_smart: bool,
+    pub license_pro: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChargerPatch {
+    pub reference: Option<Option<String>>,
+    pub site_id: Option<Option<i64>>,
+    pub password_hash: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChargerQuery {
+    pub team_ids: Vec<i64>,
+    pub site_id: Option<i64>,
+    pub connection_status: Option<ConnectionStatus>,
+    pub status: Option<String>,
+    pub search: Option<String>,
+    pub sort: Option<Sort>,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatusReport {
+    pub connector_id: i32,
+    pub status: String,
+    pub error_code: String,
+    pub info: Option<String>,
+    pub vendor_id: Option<String>,
+    pub vendor_error_code: Option<String>,
+    pub timestamp: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConnectorPatch {
+    pub max_amperage: Option<i32>,
+    pub phase_rotation: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCard {
+    pub team_id: i64,
+    pub uid: String,
+    pub name: Option<String>,
+    pub status: CardStatus,
+    pub expires_at: Option<OffsetDateTime>,
+    pub parent_uid: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CardPatch {
+    pub name: Option<Option<String>>,
+    pub status: Option<CardStatus>,
+    pub expires_at: Option<Option<OffsetDateTime>>,
+    pub parent_uid: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CardQuery {
+    pub team_ids: Vec<i64>,
+    pub status: Option<CardStatus>,
+    pub search: Option<String>,
+    pub page: PageRequest,
+}
+
+/// A StartTransaction as the charger reported it.
+#[derive(Debug, Clone)]
+pub struct StartTx {
+    pub charger_id: i64,
+    pub connector_id: i32,
+    pub id_tag: String,
+    pub meter_start: i64,
+    pub started_at: OffsetDateTime,
+    pub reservation_id: Option<i64>,
+}
+
+/// What the store did with a StartTransaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartOutcome {
+    /// A new transaction; `connector_busy` when another transaction was still active there.
+    Created { id: i64, connector_busy: bool },
+    /// The same start was reported before (a retry): its id.
+    Duplicate { id: i64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct StopTx {
+    pub charger_id: i64,
+    pub transaction_id: i64,
+    pub id_tag: Option<String>,
+    pub meter_stop: i64,
+    pub stopped_at: OffsetDateTime,
+    pub reason: Option<String>,
+    pub samples: Vec<MeterSample>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopOutcome {
+    Stopped { id: i64 },
+    /// The transaction was already stopped with the same values (a retry).
+    AlreadyStopped { id: i64 },
+    /// Unknown id: stored as an orphan under a new id.
+    Orphan { id: i64 },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TransactionQuery {
+    pub team_ids: Vec<i64>,
+    pub charger_id: Option<i64>,
+    pub site_id: Option<i64>,
+    pub status: Option<TransactionStatus>,
+    pub started_from: Option<OffsetDateTime>,
+    pub started_until: Option<OffsetDateTime>,
+    pub sort: Option<Sort>,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MeterValueQuery {
+    pub charger_id: i64,
+    pub connector_id: Option<i32>,
+    pub transaction_id: Option<i64>,
+    pub date_from: Option<OffsetDateTime>,
+    pub date_to: Option<OffsetDateTime>,
+    pub measurand: Option<String>,
+    pub phase: Option<String>,
+    pub unit: Option<String>,
+    pub context: Option<String>,
+    pub location: Option<String>,
+    pub descending: bool,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LogQuery {
+    pub charger_id: i64,
+    pub action: Option<String>,
+    pub direction: Option<Direction>,
+    pub date_from: Option<OffsetDateTime>,
+    pub date_to: Option<OffsetDateTime>,
+    pub descending: bool,
+    pub page: PageRequest,
+}
+
+/// Writes that may be batched: the hot path (meter values, logs, heartbeats).
+#[derive(Debug)]
+pub enum BatchItem {
+    MeterValues(Vec<MeterSample>),
+    Log(LogEntry),
+    Heartbeat { charger_id: i64, at: OffsetDateTime },
+}
+
+/// Liveness of the database.
+#[async_trait]
+pub trait HealthStore: Send + Sync {
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Users, teams, memberships and API tokens.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn count_users(&self) -> StoreResult<i64>;
+    async fn create_user(&self, name: &str, email: &str, is_admin: bool) -> StoreResult<User>;
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn create_team(
+        &self,
+        owner_user_id: i64,
+        name: &str,
+        email: Option<&str>,
+        kind: &str,
+        personal: bool,
+    ) -> StoreResult<Team>;
+    async fn memberships(&self, user_id: i64) -> StoreResult<Vec<Membership>>;
+    async fn add_member(&self, team_id: i64, user_id: i64, role: TeamRole) -> StoreResult<()>;
+    async fn find_team_by_uuid(&self, uuid: Uuid) -> StoreResult<Option<Team>>;
+    async fn create_token(&self, user_id: i64, name: &str, token_hash: &str) -> StoreResult<ApiToken>;
+    /// The user a token hash belongs to; also records the token's last use.
+    async fn user_for_token(&self, token_hash: &str) -> StoreResult<Option<User>>;
+}
+
+/// Sites (locations).
+#[async_trait]
+pub trait SiteStore: Send + Sync {
+    async fn create_site(&self, site: NewSite) -> StoreResult<Site>;
+    async fn list_sites(&self, query: &SiteQuery) -> StoreResult<Page<Site>>;
+    async fn find_site(&self, team_ids: &[i64], uuid: Uuid) -> StoreResult<Option<Site>>;
+    async fn find_site_by_id(&self, team_ids: &[i64], id: i64) -> StoreResult<Option<Site>>;
+    async fn update_site(&self, id: i64, patch: SitePatch) -> StoreResult<()>;
+    async fn delete_site(&self, id: i64) -> StoreResult<()>;
+}
+
+/// Chargers and their connectors, as operators manage them.
+#[async_trait]
+pub trait ChargerStore: Send + Sync {
+    async fn create_charger(&self, charger: NewCharger) -> StoreResult<Charger>;
+    async fn list_chargers(&self, query: &ChargerQuery) -> StoreResult<Page<Charger>>;
+    async fn find_charger(&self, team_ids: &[i64], uuid: Uuid) -> StoreResult<Option<Charger>>;
+    async fn find_charger_by_identity(&self, identity: &str) -> StoreResult<Option<Charger>>;
+    async fn update_charger(&self, id: i64, patch: ChargerPatch) -> StoreResult<()>;
+    async fn delete_charger(&self, id: i64) -> StoreResult<()>;
+    async fn list_connectors(&self, charger_ids: &[i64]) -> StoreResult<Vec<Connector>>;
+    async fn update_connector(&self, charger_id: i64, connector_id: i32, patch: ConnectorPatch) -> StoreResult<()>;
+}
+
+/// What chargers report over OCPP.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    async fn record_boot(&self, charger_id: i64, boot: &BootInfo, ocpp_version: &str, at: OffsetDateTime) -> StoreResult<()>;
+    async fn set_connection(&self, charger_id: i64, status: ConnectionStatus, ocpp_version: Option<&str>, at: OffsetDateTime) -> StoreResult<()>;
+    /// Marks every charger `online` as `offline` (used at start-up: no socket survives a restart).
+    async fn reset_connections(&self, at: OffsetDateTime) -> StoreResult<u64>;
+    async fn record_status(&self, charger_id: i64, report: &StatusReport) -> StoreResult<()>;
+    async fn record_firmware_status(&self, charger_id: i64, status: &str) -> StoreResult<()>;
+    async fn record_diagnostics_status(&self, charger_id: i64, status: &str) -> StoreResult<()>;
+    async fn find_card_for_charger(&self, charger_id: i64, uid_normalized: &str) -> StoreResult<Option<Card>>;
+    /// Commits before returning: the charger is acknowledged only after this.
+    async fn start_transaction(&self, start: StartTx) -> StoreResult<StartOutcome>;
+    /// Commits before returning: the charger is acknowledged only after this.
+    async fn stop_transaction(&self, stop: StopTx) -> StoreResult<StopOutcome>;
+    async fn active_transaction_id(&self, charger_id: i64, connector_id: i32) -> StoreResult<Option<i64>>;
+    /// Writes a batch of hot-path items in one database transaction.
+    async fn write_batch(&self, items: &[BatchItem]) -> StoreResult<()>;
+}
+
+/// Cards (OCPP id tags).
+#[async_trait]
+pub trait CardStore: Send + Sync {
+    async fn create_card(&self, card: NewCard) -> StoreResult<Card>;
+    async fn list_cards(&self, query: &CardQuery) -> StoreResult<Page<Card>>;
+    async fn find_card(&self, team_ids: &[i64], uid: &str) -> StoreResult<Option<Card>>;
+    async fn update_card(&self, id: i64, patch: CardPatch) -> StoreResult<()>;
+    async fn delete_card(&self, id: i64) -> StoreResult<()>;
+}
+
+/// Transactions, meter values and message logs.
+#[async_trait]
+pub trait HistoryStore: Send + Sync {
+    async fn list_transactions(&self, query: &TransactionQuery) -> StoreResult<Page<Transaction>>;
+    async fn find_transaction(&self, team_ids: &[i64], id: i64) -> StoreResult<Option<Transaction>>;
+    async fn list_meter_values(&self, query: &MeterValueQuery) -> StoreResult<Page<StoredMeterValue>>;
+    async fn list_logs(&self, query: &LogQuery) -> StoreResult<Page<StoredLogEntry>>;
+}
+
+/// The whole storage port.
+pub trait Store:
+    HealthStore + AccountStore + SiteStore + ChargerStore + ReportStore + CardStore + HistoryStore + 'static
+{
+}
+
+impl<T> Store for T where T: HealthStore + AccountStore + SiteStore + ChargerStore + ReportStore + CardStore + HistoryStore + 'static {}

@@ -1,0 +1,162 @@
+#![doc = include_str!("../README.md")]
+
+mod accounts;
+mod cards;
+mod chargers;
+mod history;
+mod migrate;
+mod reports;
+mod sites;
+mod sql;
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use voltgate_core::store::{HealthStore, StoreResult};
+
+pub use migrate::MIGRATIONS;
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported database URL (expected sqlite://PATH or postgres://...): {0}")]
+    UnsupportedUrl(String),
+    #[error("could not connect to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("could not migrate the database: {0}")]
+    Migrate(String),
+}
+
+/// A connection pool to SQLite or PostgreSQL; implements core's `Store`.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens the database named by `url`, creating an SQLite file if it does not exist.
+    pub async fn connect(url: &str) -> Result<Self, OpenError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(OpenError::UnsupportedUrl(url.to_owned()));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains('?') && !url.contains(":memory:") => format!("{url}?mode=rwc"),
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(OpenError::Connect)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    // SQLite has one writer at a time; a few connections serve concurrent reads.
+                    .max_connections(4)
+                    .min_connections(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+            }
+        }
+        .map_err(OpenError::Connect)?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the migrations that have not run yet; returns how many ran.
+    pub async fn migrate(&self) -> Result<usize, OpenError> {
+        migrate::run(&self.pool, self.backend).await.map_err(|e| OpenError::Migrate(e.to_string()))
+    }
+
+    /// Closes the pool, waiting for connections in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl HealthStore for Db {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(sql::db_err)?;
+        Ok(())
+    }
+}
+
+/// `ORDER BY` for a requested sort, restricted to known columns (never user text in SQL).
+pub(crate) fn sql_order(sort: Option<&voltgate_core::store::Sort>, alias: &str, allowed: &[&str]) -> String {
+    match sort {
+        Some(s) if allowed.contains(&s.column) => {
+            let dir = if s.descending { "DESC" } else { "ASC" };
+            format!(" ORDER BY {alias}.{} {dir}, {alias}.id {dir}", s.column)
+        }
+        _ => format!(" ORDER BY {alias}.id ASC"),
+    }
+}
+
+/// Runs a count and a page query sharing one filter.
+pub(crate) async fn paginate<T>(
+    pool: &AnyPool,
+    select: &str,
+    from: &str,
+    filter: sql::Sql,
+    order: &str,
+    page: voltgate_core::PageRequest,
+    map: impl Fn(&sqlx::any::AnyRow) -> StoreResult<T>,
+) -> StoreResult<voltgate_core::Page<T>> {
+    use sql::RowExt;
+    let count_sql = format!("SELECT COUNT(*) AS n{from}{}", filter.text);
+    let total = sql::bind_all(sqlx::query(&count_sql), &filter.args)
+        .fetch_one(pool)
+        .await
+        .map_err(sql::db_err)?
+        .i64("n")?;
+    let page_sql = format!(
+        "{select}{}{order} LIMIT {} OFFSET {}",
+        filter.text,
+        page.per_page,
+        page.offset()
+    );
+    let rows = sql::bind_all(sqlx::query(&page_sql), &filter.args)
+        .fetch_all(pool)
+        .await
+        .map_err(sql::db_err)?;
+    let items = rows.iter().map(map).collect::<StoreResult<Vec<T>>>()?;
+    Ok(voltgate_core::Page { items, total: total as u64, request: page })
+}

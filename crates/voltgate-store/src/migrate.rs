@@ -1,0 +1,49 @@
+//! Schema migrations for both engines, embedded in the binary and applied in order.
+
+use sqlx::{AnyPool, Executor, Row};
+
+use crate::Backend;
+
+/// (version, name, SQLite SQL, PostgreSQL SQL).
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx::Error> {
+    pool.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .await?;
+    let mut applied = 0;
+    for (version, name, sqlite, postgres) in MIGRATIONS {
+        let mut tx = pool.begin().await?;
+        if backend == Backend::Postgres {
+            // Two nodes starting at once must not both migrate.
+            sqlx::query("SELECT pg_advisory_xact_lock(7474)").execute(&mut *tx).await?;
+        }
+        let done = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = $1")
+            .bind(*version)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get::<i64, _>("n")?;
+        if done > 0 {
+            tx.commit().await?;
+            continue;
+        }
+        let script = if backend == Backend::Sqlite { sqlite } else { postgres };
+        tx.execute(*script).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(*version)
+            .bind(*name)
+            .bind(crate::sql::micros(time::OffsetDateTime::now_utc()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version, name, "applied database migration");
+        applied += 1;
+    }
+    Ok(applied)
+}

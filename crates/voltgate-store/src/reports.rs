@@ -1,0 +1,366 @@
+//! What chargers report over OCPP: boot data, connection state, status, transactions, and the
+//! batched hot path (meter values, message logs, heartbeats).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction as SqlTx};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use voltgate_core::model::{BootInfo, Card, MeterSample};
+use voltgate_core::store::{BatchItem, ReportStore, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, StoreResult};
+use voltgate_core::types::{CardStatus, ConnectionStatus, TransactionStatus};
+
+use crate::sql::{db_err, micros, RowExt, Sql};
+use crate::Db;
+
+/// Rows per multi-row INSERT: stays far below SQLite's and PostgreSQL's bind-parameter limits.
+const ROWS_PER_INSERT: usize = 500;
+
+pub(crate) fn card_from_row(r: &AnyRow) -> StoreResult<Card> {
+    Ok(Card {
+        id: r.i64("id")?,
+        uuid: r.uuid("uuid")?,
+        team_id: r.i64("team_id")?,
+        uid: r.string("uid")?,
+        name: r.opt_string("name")?,
+        status: CardStatus::parse(&r.string("status")?).unwrap_or(CardStatus::Blocked),
+        expires_at: r.opt_time("expires_at")?,
+        parent_uid: r.opt_string("parent_uid")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+pub(crate) const CARD_COLUMNS: &str =
+    "id, uuid, team_id, uid, name, status, expires_at, parent_uid, created_at, updated_at";
+
+/// Takes the charger's row lock first, so the read-then-write that follows cannot race another
+/// writer (PostgreSQL row lock; SQLite takes its write lock here instead of upgrading later).
+async fn lock_charger(tx: &mut SqlTx<'_, Any>, charger_id: i64, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE chargers SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(charger_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+async fn insert_samples(tx: &mut SqlTx<'_, Any>, samples: &[&MeterSample]) -> StoreResult<()> {
+    for chunk in samples.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new(
+            "INSERT INTO meter_values (charger_id, connector_id, transaction_id, timestamp, value, context, format, \
+             measurand, phase, location, unit) VALUES ",
+        );
+        for (i, s) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(s.charger_id).push(", ").bind(s.connector_id as i64).push(", ").bind(s.transaction_id);
+            sql.push(", ").bind(micros(s.timestamp)).push(", ").bind(s.value.as_str());
+            sql.push(", ").bind(s.context.as_deref()).push(", ").bind(s.format.as_deref());
+            sql.push(", ").bind(s.measurand.as_deref()).push(", ").bind(s.phase.as_deref());
+            sql.push(", ").bind(s.location.as_deref()).push(", ").bind(s.unit.as_deref()).push(")");
+        }
+        sql.query().execute(&mut **tx).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl ReportStore for Db {
+    async fn record_boot(&self, charger_id: i64, b: &BootInfo, ocpp_version: &str, at: OffsetDateTime) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE chargers SET vendor = $1, model = $2, charge_point_serial_number = $3, charge_box_serial_number = $4, \
+             firmware_version = $5, iccid = $6, imsi = $7, meter_type = $8, meter_serial_number = $9, ocpp_version = $10, \
+             last_boot_at = $11, updated_at = $11 WHERE id = $12",
+        )
+        .bind(b.vendor.as_str())
+        .bind(b.model.as_str())
+        .bind(b.charge_point_serial_number.as_deref())
+        .bind(b.charge_box_serial_number.as_deref())
+        .bind(b.firmware_version.as_deref())
+        .bind(b.iccid.as_deref())
+        .bind(b.imsi.as_deref())
+        .bind(b.meter_type.as_deref())
+        .bind(b.meter_serial_number.as_deref())
+        .bind(ocpp_version)
+        .bind(micros(at))
+        .bind(charger_id)
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_connection(&self, charger_id: i64, status: ConnectionStatus, ocpp_version: Option<&str>, at: OffsetDateTime) -> StoreResult<()> {
+        let column = match status {
+            ConnectionStatus::Online => "last_connection_at",
+            _ => "last_disconnection_at",
+        };
+        let mut sql = Sql::new("UPDATE chargers SET connection_status = ");
+        sql.bind(status.as_str()).push(&format!(", {column} = ")).bind(micros(at));
+        if let Some(v) = ocpp_version {
+            sql.push(", ocpp_version = ").bind(v);
+        }
+        sql.push(" WHERE id = ").bind(charger_id);
+        sql.query().execute(self.pool()).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn reset_connections(&self, at: OffsetDateTime) -> StoreResult<u64> {
+        let done = sqlx::query("UPDATE chargers SET connection_status = 'offline', last_disconnection_at = $1 WHERE connection_status = 'online'")
+            .bind(micros(at))
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn record_status(&self, charger_id: i64, r: &StatusReport) -> StoreResult<()> {
+        let now = micros(OffsetDateTime::now_utc());
+        let error = (r.error_code != "NoError").then_some(r.error_code.as_str());
+        if r.connector_id == 0 {
+            sqlx::query(
+                "UPDATE chargers SET status = $1, error = $2, error_info = $3, vendor_id = $4, vendor_error_code = $5, \
+                 updated_at = $6 WHERE id = $7",
+            )
+            .bind(r.status.as_str())
+            .bind(error)
+            .bind(r.info.as_deref())
+            .bind(r.vendor_id.as_deref())
+            .bind(r.vendor_error_code.as_deref())
+            .bind(now)
+            .bind(charger_id)
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO connectors (charger_id, connector_id, status, error, error_info, vendor_id, vendor_error_code, \
+             status_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (charger_id, connector_id) DO UPDATE SET status = excluded.status, error = excluded.error, \
+             error_info = excluded.error_info, vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, \
+             status_at = excluded.status_at, updated_at = excluded.updated_at",
+        )
+        .bind(charger_id)
+        .bind(r.connector_id as i64)
+        .bind(r.status.as_str())
+        .bind(error)
+        .bind(r.info.as_deref())
+        .bind(r.vendor_id.as_deref())
+        .bind(r.vendor_error_code.as_deref())
+        .bind(micros(r.timestamp))
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn record_firmware_status(&self, charger_id: i64, status: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE chargers SET firmware_status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(charger_id)
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn record_diagnostics_status(&self, charger_id: i64, status: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE chargers SET diagnostics_status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(charger_id)
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn find_card_for_charger(&self, charger_id: i64, uid_normalized: &str) -> StoreResult<Option<Card>> {
+        let row = sqlx::query(&format!(
+            "SELECT {CARD_COLUMNS} FROM cards WHERE uid_normalized = $1 AND team_id = (SELECT team_id FROM chargers WHERE id = $2)"
+        ))
+        .bind(uid_normalized)
+        .bind(charger_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err)?;
+        row.as_ref().map(card_from_row).transpose()
+    }
+
+    async fn start_transaction(&self, s: StartTx) -> StoreResult<StartOutcome> {
+        let now = micros(OffsetDateTime::now_utc());
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        lock_charger(&mut tx, s.charger_id, now).await?;
+        let dup = sqlx::query(
+            "SELECT id FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND id_tag = $3 AND meter_start = $4 \
+             AND started_at = $5 AND orphan_transaction_id IS NULL",
+        )
+        .bind(s.charger_id)
+        .bind(s.connector_id as i64)
+        .bind(s.id_tag.as_str())
+        .bind(s.meter_start)
+        .bind(micros(s.started_at))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if let Some(row) = dup {
+            let id = row.i64("id")?;
+            tx.commit().await.map_err(db_err)?;
+            return Ok(StartOutcome::Duplicate { id });
+        }
+        let busy = sqlx::query("SELECT COUNT(*) AS n FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND status = 'active'")
+            .bind(s.charger_id)
+            .bind(s.connector_id as i64)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .i64("n")?
+            > 0;
+        let id = sqlx::query(
+            "INSERT INTO transactions (uuid, charger_id, connector_id, id_tag, status, meter_start, started_at, \
+             reservation_id, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .bind(s.charger_id)
+        .bind(s.connector_id as i64)
+        .bind(s.id_tag.as_str())
+        .bind(s.meter_start)
+        .bind(micros(s.started_at))
+        .bind(s.reservation_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .i64("id")?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(StartOutcome::Created { id, connector_busy: busy })
+    }
+
+    async fn stop_transaction(&self, s: StopTx) -> StoreResult<StopOutcome> {
+        let now = micros(OffsetDateTime::now_utc());
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        lock_charger(&mut tx, s.charger_id, now).await?;
+        let existing = sqlx::query("SELECT id, status FROM transactions WHERE id = $1 AND charger_id = $2 AND orphan_transaction_id IS NULL")
+            .bind(s.transaction_id)
+            .bind(s.charger_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let outcome = match existing {
+            Some(row) if row.string("status")? == TransactionStatus::Finished.as_str() => StopOutcome::AlreadyStopped { id: row.i64("id")? },
+            Some(row) => {
+                let id = row.i64("id")?;
+                sqlx::query(
+                    "UPDATE transactions SET status = 'finished', meter_stop = $1, stopped_at = $2, stop_reason = $3, \
+                     stop_id_tag = $4, updated_at = $5 WHERE id = $6",
+                )
+                .bind(s.meter_stop)
+                .bind(micros(s.stopped_at))
+                .bind(s.reason.as_deref().unwrap_or("Local"))
+                .bind(s.id_tag.as_deref())
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                StopOutcome::Stopped { id }
+            }
+            None => {
+                let previous = sqlx::query("SELECT id FROM transactions WHERE charger_id = $1 AND orphan_transaction_id = $2 AND stopped_at = $3")
+                    .bind(s.charger_id)
+                    .bind(s.transaction_id)
+                    .bind(micros(s.stopped_at))
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                if let Some(row) = previous {
+                    StopOutcome::AlreadyStopped { id: row.i64("id")? }
+                } else {
+                    let id = sqlx::query(
+                        "INSERT INTO transactions (uuid, charger_id, connector_id, id_tag, status, meter_start, meter_stop, \
+                         started_at, stopped_at, stop_reason, stop_id_tag, orphan_transaction_id, created_at, updated_at) \
+                         VALUES ($1, $2, 0, $3, 'finished', $4, $4, $5, $5, $6, $3, $7, $8, $8) RETURNING id",
+                    )
+                    .bind(Uuid::new_v4().to_string())
+                    .bind(s.charger_id)
+                    .bind(s.id_tag.as_deref())
+                    .bind(s.meter_stop)
+                    .bind(micros(s.stopped_at))
+                    .bind(s.reason.as_deref().unwrap_or("Local"))
+                    .bind(s.transaction_id)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .i64("id")?;
+                    StopOutcome::Orphan { id }
+                }
+            }
+        };
+        if let StopOutcome::Stopped { id } | StopOutcome::Orphan { id } = outcome {
+            let samples: Vec<MeterSample> = s
+                .samples
+                .iter()
+                .cloned()
+                .map(|mut m| {
+                    m.transaction_id = Some(id);
+                    m
+                })
+                .collect();
+            insert_samples(&mut tx, &samples.iter().collect::<Vec<_>>()).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(outcome)
+    }
+
+    async fn active_transaction_id(&self, charger_id: i64, connector_id: i32) -> StoreResult<Option<i64>> {
+        let row = sqlx::query("SELECT id FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND status = 'active' ORDER BY id DESC LIMIT 1")
+            .bind(charger_id)
+            .bind(connector_id as i64)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err)?;
+        row.map(|r| r.i64("id")).transpose()
+    }
+
+    async fn write_batch(&self, items: &[BatchItem]) -> StoreResult<()> {
+        let mut samples = Vec::new();
+        let mut logs = Vec::new();
+        let mut heartbeats: HashMap<i64, OffsetDateTime> = HashMap::new();
+        for item in items {
+            match item {
+                BatchItem::MeterValues(v) => samples.extend(v.iter()),
+                BatchItem::Log(l) => logs.push(l),
+                BatchItem::Heartbeat { charger_id, at } => {
+                    heartbeats.insert(*charger_id, *at);
+                }
+            }
+        }
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        insert_samples(&mut tx, &samples).await?;
+        for chunk in logs.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new("INSERT INTO ocpp_logs (charger_id, direction, message_type, action, message_id, payload, created_at) VALUES ");
+            for (i, l) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.bind(l.charger_id).push(", ").bind(l.direction.as_str()).push(", ").bind(l.message_type as i64);
+                sql.push(", ").bind(l.action.as_deref()).push(", ").bind(l.message_id.as_deref());
+                sql.push(", ").bind(l.payload.as_str()).push(", ").bind(micros(l.created_at)).push(")");
+            }
+            sql.query().execute(&mut *tx).await.map_err(db_err)?;
+        }
+        for (charger_id, at) in heartbeats {
+            sqlx::query("UPDATE chargers SET last_heartbeat_at = $1 WHERE id = $2")
+                .bind(micros(at))
+                .bind(charger_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,140 @@
+//! Sites (locations) with their address.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use voltgate_core::model::{Address, Site};
+use voltgate_core::store::{NewSite, SitePatch, SiteQuery, SiteStore, StoreResult};
+use voltgate_core::{Page, StoreError};
+
+use crate::sql::{db_err, micros, RowExt, Sql};
+use crate::Db;
+
+const COLUMNS: &str = "s.id, s.uuid, s.team_id, t.uuid AS team_uuid, s.name, s.street, s.house_number, \
+    s.house_number_addition, s.postal_code, s.city, s.country, s.latitude, s.longitude, s.timezone, \
+    s.created_at, s.updated_at, (SELECT COUNT(*) FROM chargers c WHERE c.site_id = s.id) AS chargers_count";
+const FROM: &str = " FROM sites s JOIN teams t ON t.id = s.team_id";
+
+fn site_from_row(r: &AnyRow) -> StoreResult<Site> {
+    Ok(Site {
+        id: r.i64("id")?,
+        uuid: r.uuid("uuid")?,
+        team_id: r.i64("team_id")?,
+        team_uuid: r.uuid("team_uuid")?,
+        address: Address {
+            name: r.string("name")?,
+            street: r.opt_string("street")?,
+            house_number: r.opt_string("house_number")?,
+            house_number_addition: r.opt_string("house_number_addition")?,
+            postal_code: r.opt_string("postal_code")?,
+            city: r.opt_string("city")?,
+            country: r.opt_string("country")?,
+            latitude: r.opt_f64("latitude")?,
+            longitude: r.opt_f64("longitude")?,
+            timezone: r.string("timezone")?,
+        },
+        chargers_count: r.i64("chargers_count")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+impl Db {
+    async fn site_where(&self, team_ids: &[i64], column: &str, value: crate::sql::Arg) -> StoreResult<Option<Site>> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS}{FROM} WHERE "));
+        sql.bind_in("s.team_id", team_ids).push(" AND ").push(column).push(" = ").bind(value);
+        let row = sql.query().fetch_optional(self.pool()).await.map_err(db_err)?;
+        row.as_ref().map(site_from_row).transpose()
+    }
+}
+
+#[async_trait]
+impl SiteStore for Db {
+    async fn create_site(&self, site: NewSite) -> StoreResult<Site> {
+        let now = micros(OffsetDateTime::now_utc());
+        let uuid = Uuid::new_v4();
+        let a = site.address;
+        sqlx::query(
+            "INSERT INTO sites (uuid, team_id, name, street, house_number, house_number_addition, postal_code, city, \
+             country, latitude, longitude, timezone, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+        )
+        .bind(uuid.to_string())
+        .bind(site.team_id)
+        .bind(a.name)
+        .bind(a.street)
+        .bind(a.house_number)
+        .bind(a.house_number_addition)
+        .bind(a.postal_code)
+        .bind(a.city)
+        .bind(a.country)
+        .bind(a.latitude)
+        .bind(a.longitude)
+        .bind(a.timezone)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
+        self.find_site(&[site.team_id], uuid).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn list_sites(&self, q: &SiteQuery) -> StoreResult<Page<Site>> {
+        let mut filter = Sql::new(" WHERE ");
+        filter.bind_in("s.team_id", &q.team_ids);
+        if let Some(search) = &q.search {
+            let pattern = format!("%{}%", search.to_lowercase());
+            filter.push(" AND (LOWER(s.name) LIKE ").bind(pattern.clone()).push(" OR LOWER(COALESCE(s.city, '')) LIKE ").bind(pattern).push(")");
+        }
+        let order = crate::sql_order(q.sort.as_ref(), "s", &["id", "name", "created_at", "updated_at", "city"]);
+        crate::paginate(self.pool(), &format!("SELECT {COLUMNS}{FROM}"), FROM, filter, &order, q.page, site_from_row).await
+    }
+
+    async fn find_site(&self, team_ids: &[i64], uuid: Uuid) -> StoreResult<Option<Site>> {
+        self.site_where(team_ids, "s.uuid", uuid.to_string().into()).await
+    }
+
+    async fn find_site_by_id(&self, team_ids: &[i64], id: i64) -> StoreResult<Option<Site>> {
+        self.site_where(team_ids, "s.id", id.into()).await
+    }
+
+    async fn update_site(&self, id: i64, p: SitePatch) -> StoreResult<()> {
+        let mut sql = Sql::new("UPDATE sites SET updated_at = ");
+        sql.bind(micros(OffsetDateTime::now_utc()));
+        if let Some(v) = p.name {
+            sql.push(", name = ").bind(v);
+        }
+        for (col, v) in [
+            ("street", p.street),
+            ("house_number", p.house_number),
+            ("house_number_addition", p.house_number_addition),
+            ("postal_code", p.postal_code),
+            ("city", p.city),
+            ("country", p.country),
+        ] {
+            if let Some(v) = v {
+                sql.push(&format!(", {col} = ")).bind(v);
+            }
+        }
+        if let Some(v) = p.latitude {
+            sql.push(", latitude = ").bind(v);
+        }
+        if let Some(v) = p.longitude {
+            sql.push(", longitude = ").bind(v);
+        }
+        if let Some(v) = p.timezone {
+            sql.push(", timezone = ").bind(v);
+        }
+        sql.push(" WHERE id = ").bind(id);
+        sql.query().execute(self.pool()).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_site(&self, id: i64) -> StoreResult<()> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        sqlx::query("UPDATE chargers SET site_id = NULL WHERE site_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM sites WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+}

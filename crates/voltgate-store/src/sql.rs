@@ -1,0 +1,204 @@
+//! Small helpers shared by every table module: a query builder that numbers `$n` placeholders
+//! (both SQLite and PostgreSQL accept `$1`), bind values, and time/uuid conversions.
+
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Row};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use voltgate_core::error::StoreError;
+
+/// A value to bind.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    I64(i64),
+    OptI64(Option<i64>),
+    F64(Option<f64>),
+    Str(String),
+    OptStr(Option<String>),
+    Bool(bool),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::I64(v)
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::OptI64(v)
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Str(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Str(v.to_owned())
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::OptStr(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::OptStr(v.map(str::to_owned))
+    }
+}
+impl From<Option<f64>> for Arg {
+    fn from(v: Option<f64>) -> Self {
+        Arg::F64(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+
+/// Builds SQL text and its arguments together so placeholders never drift.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self { text: text.to_owned(), args: Vec::new() }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub fn bind(&mut self, value: impl Into<Arg>) -> &mut Self {
+        self.args.push(value.into());
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// Appends `column IN ($a, $b, ...)`, or a false condition for an empty list.
+    pub fn bind_in(&mut self, column: &str, values: &[i64]) -> &mut Self {
+        if values.is_empty() {
+            self.text.push_str("1 = 0");
+            return self;
+        }
+        self.text.push_str(column);
+        self.text.push_str(" IN (");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(*v);
+        }
+        self.text.push(')');
+        self
+    }
+
+    pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+        bind_all(sqlx::query(&self.text), &self.args)
+    }
+}
+
+pub(crate) fn bind_all<'q>(
+    mut q: Query<'q, Any, AnyArguments<'q>>,
+    args: &'q [Arg],
+) -> Query<'q, Any, AnyArguments<'q>> {
+    for a in args {
+        q = match a {
+            Arg::I64(v) => q.bind(*v),
+            Arg::OptI64(v) => q.bind(*v),
+            Arg::F64(v) => q.bind(*v),
+            Arg::Str(v) => q.bind(v.as_str()),
+            Arg::OptStr(v) => q.bind(v.as_deref()),
+            Arg::Bool(v) => q.bind(i64::from(*v)),
+        };
+    }
+    q
+}
+
+/// Microseconds since the epoch: how every timestamp is stored.
+pub(crate) fn micros(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1000) as i64
+}
+
+pub(crate) fn from_micros(v: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(v as i128 * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Typed getters on a row, with database errors mapped once.
+pub(crate) trait RowExt {
+    fn i64(&self, col: &str) -> Result<i64, StoreError>;
+    fn opt_i64(&self, col: &str) -> Result<Option<i64>, StoreError>;
+    fn string(&self, col: &str) -> Result<String, StoreError>;
+    fn opt_string(&self, col: &str) -> Result<Option<String>, StoreError>;
+    fn opt_f64(&self, col: &str) -> Result<Option<f64>, StoreError>;
+    fn boolean(&self, col: &str) -> Result<bool, StoreError>;
+    fn time(&self, col: &str) -> Result<OffsetDateTime, StoreError> {
+        self.i64(col).map(from_micros)
+    }
+    fn opt_time(&self, col: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        Ok(self.opt_i64(col)?.map(from_micros))
+    }
+    fn uuid(&self, col: &str) -> Result<Uuid, StoreError> {
+        let s = self.string(col)?;
+        Uuid::parse_str(&s).map_err(|e| StoreError::Database(format!("bad uuid in {col}: {e}")))
+    }
+}
+
+fn col_err(col: &str, e: sqlx::Error) -> StoreError {
+    StoreError::Database(format!("column {col}: {e}"))
+}
+
+impl RowExt for AnyRow {
+    fn i64(&self, col: &str) -> Result<i64, StoreError> {
+        self.try_get::<i64, _>(col).map_err(|e| col_err(col, e))
+    }
+    fn opt_i64(&self, col: &str) -> Result<Option<i64>, StoreError> {
+        self.try_get::<Option<i64>, _>(col).map_err(|e| col_err(col, e))
+    }
+    fn string(&self, col: &str) -> Result<String, StoreError> {
+        self.try_get::<String, _>(col).map_err(|e| col_err(col, e))
+    }
+    fn opt_string(&self, col: &str) -> Result<Option<String>, StoreError> {
+        self.try_get::<Option<String>, _>(col).map_err(|e| col_err(col, e))
+    }
+    fn opt_f64(&self, col: &str) -> Result<Option<f64>, StoreError> {
+        self.try_get::<Option<f64>, _>(col).map_err(|e| col_err(col, e))
+    }
+    fn boolean(&self, col: &str) -> Result<bool, StoreError> {
+        // Booleans are stored as 0/1 BIGINT: the one representation both engines decode alike.
+        self.try_get::<i64, _>(col).map(|v| v != 0).map_err(|e| col_err(col, e))
+    }
+}
+
+/// Maps a database error: unique violations become `Conflict` on the named field.
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            let msg = db.message().to_ascii_lowercase();
+            let field = if msg.contains("identity") {
+                "identity"
+            } else if msg.contains("email") {
+                "email"
+            } else if msg.contains("uid") {
+                "uid"
+            } else {
+                "value"
+            };
+            return StoreError::Conflict(field);
+        }
+    }
+    if matches!(e, sqlx::Error::RowNotFound) {
+        return StoreError::NotFound;
+    }
+    StoreError::Database(e.to_string())
+}

@@ -1,0 +1,29 @@
+//! Fresh databases for tests: a new SQLite file or a new PostgreSQL database per call, so tests
+//! never share state.
+
+use sqlx::{Connection, Executor};
+
+/// The environment variable that names the PostgreSQL server used by tests
+/// (e.g. `postgres://postgres@127.0.0.1:5432/postgres`). Read by test code only.
+pub const POSTGRES_ENV: &str = "VOLTGATE_TEST_POSTGRES_URL";
+
+/// A new, empty SQLite database in the system's temp directory.
+pub fn fresh_sqlite_url() -> String {
+    let dir = std::env::temp_dir().join(format!("voltgate-test-{}", uuid::Uuid::new_v4().simple()));
+    let _ = std::fs::create_dir_all(&dir);
+    format!("sqlite://{}", dir.join("voltgate.db").display())
+}
+
+/// A new, empty PostgreSQL database on the server `server_url` names.
+pub async fn fresh_postgres_url(server_url: &str) -> Result<String, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let name = format!("voltgate_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::AnyConnection::connect(server_url).await?;
+    conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+    conn.close().await?;
+    let base = match server_url.rfind('/') {
+        Some(i) if i > "postgres://".len() => &server_url[..i],
+        _ => server_url,
+    };
+    Ok(format!("{base}/{name}"))
+}
