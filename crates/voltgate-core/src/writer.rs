@@ -66,12 +66,31 @@ impl std::fmt::Debug for BatchWriter {
 }
 
 impl BatchWriter {
-    /// Writes until every sender is dropped and the queue is empty, then returns.
-    pub async fn run(mut self) {
+    /// Writes until every sender is dropped, or until `stop` completes; either way everything
+    /// already queued is written before it returns.
+    pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) {
         let mut items = Vec::with_capacity(256);
         let mut waiters = Vec::with_capacity(64);
+        let mut stop = std::pin::pin!(stop);
+        let mut stopping = false;
         loop {
-            let Some((item, done)) = self.rx.recv().await else { break };
+            let (item, done) = if stopping {
+                match self.rx.try_recv() {
+                    Ok(item) => item,
+                    Err(_) => break,
+                }
+            } else {
+                tokio::select! {
+                    item = self.rx.recv() => match item {
+                        Some(item) => item,
+                        None => break,
+                    },
+                    () = &mut stop => {
+                        stopping = true;
+                        continue;
+                    }
+                }
+            };
             items.push(item);
             waiters.extend(done);
             while items.len() < MAX_BATCH {
@@ -83,26 +102,30 @@ impl BatchWriter {
                     Err(_) => break,
                 }
             }
-            let started = Instant::now();
-            let result = self.store.write_batch(&items).await;
-            self.metrics.database_latency.observe(started.elapsed().as_secs_f64());
-            match &result {
-                Ok(()) => {
-                    self.metrics.batch_writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    self.metrics
-                        .batch_items_written
-                        .fetch_add(items.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                }
-                Err(e) => tracing::error!(error = %e, items = items.len(), "batch write failed; waiting chargers get an error and will retry"),
-            }
-            for done in waiters.drain(..) {
-                let _ = done.send(match &result {
-                    Ok(()) => Ok(()),
-                    Err(e) => Err(StoreError::Database(e.to_string())),
-                });
-            }
-            items.clear();
+            self.write(&mut items, &mut waiters).await;
         }
         tracing::debug!("batch writer drained and stopped");
+    }
+
+    async fn write(&self, items: &mut Vec<BatchItem>, waiters: &mut Vec<Done>) {
+        let started = Instant::now();
+        let result = self.store.write_batch(items).await;
+        self.metrics.database_latency.observe(started.elapsed().as_secs_f64());
+        match &result {
+            Ok(()) => {
+                self.metrics.batch_writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.metrics
+                    .batch_items_written
+                    .fetch_add(items.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(e) => tracing::error!(error = %e, items = items.len(), "batch write failed; waiting chargers get an error and will retry"),
+        }
+        for done in waiters.drain(..) {
+            let _ = done.send(match &result {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::Database(e.to_string())),
+            });
+        }
+        items.clear();
     }
 }

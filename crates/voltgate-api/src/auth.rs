@@ -1,0 +1,61 @@
+//! Who is calling: a personal access token (`Authorization: Bearer ...`) resolves to a user and
+//! the teams they belong to. Everything the caller can see is scoped by those teams, so another
+//! team's object is simply not found (404, never 403: existence is not revealed).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::header;
+use voltgate_core::auth::hash_token;
+use voltgate_core::model::{Membership, User};
+use voltgate_core::types::TeamRole;
+
+use crate::error::ApiError;
+use crate::ApiState;
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub memberships: Vec<Membership>,
+}
+
+impl Caller {
+    /// Ids of every team the caller belongs to.
+    pub fn team_ids(&self) -> Vec<i64> {
+        self.memberships.iter().map(|m| m.team.id).collect()
+    }
+
+    /// The team new objects go to when none is named: the first (personal) team.
+    pub fn default_team(&self) -> Option<&Membership> {
+        self.memberships.iter().find(|m| m.team.is_personal_team).or(self.memberships.first())
+    }
+
+    /// A team the caller may create objects in (owner or admin), by uuid.
+    pub fn writable_team(&self, uuid: uuid::Uuid) -> Option<&Membership> {
+        self.memberships
+            .iter()
+            .find(|m| m.team.uuid == uuid && matches!(m.role, TeamRole::Owner | TeamRole::Admin))
+    }
+
+    /// Whether the caller may change objects of `team_id`.
+    pub fn can_write(&self, team_id: i64) -> bool {
+        self.memberships.iter().any(|m| m.team.id == team_id && matches!(m.role, TeamRole::Owner | TeamRole::Admin))
+    }
+}
+
+impl FromRequestParts<ApiState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthenticated)?;
+        let user = state.store.user_for_token(&hash_token(token)).await?.ok_or(ApiError::Unauthenticated)?;
+        let memberships = state.store.memberships(user.id).await?;
+        Ok(Caller { user, memberships })
+    }
+}

@@ -1,0 +1,35 @@
+//! The REST resources, one module each; every module exposes `router()` and this module merges
+//! them under `/api/v3` (and the deprecated `/api/v2` subset).
+
+pub(crate) mod cards;
+pub(crate) mod chargers;
+pub(crate) mod connectors;
+pub(crate) mod history;
+pub(crate) mod sites;
+pub(crate) mod users;
+pub(crate) mod v2;
+
+use axum::Router;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::ApiState;
+
+pub(crate) fn v3_router() -> Router<ApiState> {
+    Router::new()
+        .merge(users::router())
+        .merge(sites::router())
+        .merge(chargers::router())
+        .merge(connectors::router())
+        .merge(cards::router())
+        .merge(history::router())
+}
+
+pub(crate) fn v2_router() -> Router<ApiState> {
+    v2::router()
+}
+
+/// A path uuid; anything else is a 404 like any unknown object.
+pub(crate) fn path_uuid(s: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(s).map_err(|_| ApiError::NotFound)
+}

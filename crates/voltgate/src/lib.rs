@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+
+pub mod app;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod logging;
+
+pub use app::Application;
+pub use config::Config;
