@@ -1,0 +1,9 @@
+//! End-to-end tests: the real application on port 0, driven over real sockets, on SQLite and
+//! (when `VOLTGATE_TEST_POSTGRES_URL` is set) PostgreSQL.
+
+mod api;
+mod process;
+mod connection;
+mod rpc_rules;
+mod session;
+mod support;
