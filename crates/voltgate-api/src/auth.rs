@@ -3,8 +3,8 @@
 //! team's object is simply not found (404, never 403: existence is not revealed).
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use voltgate_core::auth::hash_token;
 use voltgate_core::model::{Membership, User};
 use voltgate_core::types::TeamRole;
@@ -26,7 +26,10 @@ impl Caller {
 
     /// The team new objects go to when none is named: the first (personal) team.
     pub fn default_team(&self) -> Option<&Membership> {
-        self.memberships.iter().find(|m| m.team.is_personal_team).or(self.memberships.first())
+        self.memberships
+            .iter()
+            .find(|m| m.team.is_personal_team)
+            .or(self.memberships.first())
     }
 
     /// A team the caller may create objects in (owner or admin), by uuid.
@@ -38,23 +41,35 @@ impl Caller {
 
     /// Whether the caller may change objects of `team_id`.
     pub fn can_write(&self, team_id: i64) -> bool {
-        self.memberships.iter().any(|m| m.team.id == team_id && matches!(m.role, TeamRole::Owner | TeamRole::Admin))
+        self.memberships
+            .iter()
+            .any(|m| m.team.id == team_id && matches!(m.role, TeamRole::Owner | TeamRole::Admin))
     }
 }
 
 impl FromRequestParts<ApiState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ApiState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthenticated)?;
-        let user = state.store.user_for_token(&hash_token(token)).await?.ok_or(ApiError::Unauthenticated)?;
+        let user = state
+            .store
+            .user_for_token(&hash_token(token))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
         let memberships = state.store.memberships(user.id).await?;
         Ok(Caller { user, memberships })
     }

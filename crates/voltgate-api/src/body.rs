@@ -21,18 +21,33 @@ impl Body {
     /// Parses the body; an empty body is an empty object.
     pub fn parse(bytes: &Bytes) -> Result<Self, ApiError> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self { map: Map::new(), errors: FieldErrors::new() });
+            return Ok(Self {
+                map: Map::new(),
+                errors: FieldErrors::new(),
+            });
         }
         match serde_json::from_slice::<Value>(bytes) {
-            Ok(Value::Object(map)) => Ok(Self { map, errors: FieldErrors::new() }),
-            Ok(_) => Err(ApiError::BadRequest("The request body must be a JSON object.".into())),
-            Err(e) => Err(ApiError::BadRequest(format!("The request body is not valid JSON: {e}."))),
+            Ok(Value::Object(map)) => Ok(Self {
+                map,
+                errors: FieldErrors::new(),
+            }),
+            Ok(_) => Err(ApiError::BadRequest(
+                "The request body must be a JSON object.".into(),
+            )),
+            Err(e) => Err(ApiError::BadRequest(format!(
+                "The request body is not valid JSON: {e}."
+            ))),
         }
     }
 
     /// Refuses every field not in `allowed`.
     pub fn only(&mut self, allowed: &[&str]) -> &mut Self {
-        let unknown: Vec<String> = self.map.keys().filter(|k| !allowed.contains(&k.as_str())).cloned().collect();
+        let unknown: Vec<String> = self
+            .map
+            .keys()
+            .filter(|k| !allowed.contains(&k.as_str()))
+            .cloned()
+            .collect();
         for k in unknown {
             self.error(&k, "This field cannot be set.");
         }
@@ -40,7 +55,10 @@ impl Body {
     }
 
     pub fn error(&mut self, field: &str, message: &str) {
-        self.errors.entry(field.to_owned()).or_default().push(message.to_owned());
+        self.errors
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.to_owned());
     }
 
     pub fn has(&self, field: &str) -> bool {
@@ -62,7 +80,10 @@ impl Body {
             Value::Null => Some(None),
             Value::String(s) => {
                 if s.chars().count() > max {
-                    self.error(field, &format!("Must not be greater than {max} characters."));
+                    self.error(
+                        field,
+                        &format!("Must not be greater than {max} characters."),
+                    );
                     return None;
                 }
                 Some(Some(s.clone()))
@@ -189,12 +210,19 @@ mod tests {
 
     #[test]
     fn collects_every_field_error_at_once() {
-        let mut b = body(r#"{"identity": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "reference": 5, "id": 3}"#);
+        let mut b = body(
+            r#"{"identity": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "reference": 5, "id": 3}"#,
+        );
         b.only(&["identity", "reference"]);
         assert!(b.required_string("identity", 45).is_none());
         assert!(b.opt_string("reference", 255).is_none());
-        let Err(ApiError::Invalid(errors)) = b.finish() else { panic!() };
-        assert_eq!(errors["identity"], vec!["Must not be greater than 45 characters."]);
+        let Err(ApiError::Invalid(errors)) = b.finish() else {
+            panic!()
+        };
+        assert_eq!(
+            errors["identity"],
+            vec!["Must not be greater than 45 characters."]
+        );
         assert_eq!(errors["reference"], vec!["Must be a string."]);
         assert_eq!(errors["id"], vec!["This field cannot be set."]);
     }
@@ -204,15 +232,23 @@ mod tests {
         let mut b = body(r#"{"name": null}"#);
         assert!(b.required_string("name", 10).is_none());
         assert!(b.required_string("city", 10).is_none());
-        let Err(ApiError::Invalid(errors)) = b.finish() else { panic!() };
+        let Err(ApiError::Invalid(errors)) = b.finish() else {
+            panic!()
+        };
         assert_eq!(errors["name"], vec!["This field is required."]);
         assert_eq!(errors["city"], vec!["This field is required."]);
     }
 
     #[test]
     fn rejects_non_object_and_broken_json() {
-        assert!(matches!(Body::parse(&Bytes::from("[1]")), Err(ApiError::BadRequest(_))));
-        assert!(matches!(Body::parse(&Bytes::from("{")), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            Body::parse(&Bytes::from("[1]")),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            Body::parse(&Bytes::from("{")),
+            Err(ApiError::BadRequest(_))
+        ));
         assert!(Body::parse(&Bytes::from("")).is_ok());
     }
 }

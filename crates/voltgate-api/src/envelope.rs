@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use axum::http::Uri;
 use axum::Json;
 use serde::Serialize;
-use serde_json::{json, Value};
 use voltgate_core::store::Sort;
 use voltgate_core::{Page, PageRequest};
 
@@ -46,64 +45,99 @@ pub fn page_request(params: &Params) -> ApiResult<PageRequest> {
 
 /// `?sort=-created_at` restricted to `allowed` columns.
 pub fn sort(params: &Params, allowed: &[&'static str]) -> ApiResult<Option<Sort>> {
-    let Some(raw) = params.get("sort") else { return Ok(None) };
+    let Some(raw) = params.get("sort") else {
+        return Ok(None);
+    };
     let (descending, name) = match raw.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, raw.as_str()),
     };
     match allowed.iter().find(|c| **c == name) {
         Some(column) => Ok(Some(Sort { column, descending })),
-        None => Err(ApiError::field("sort", &format!("Must be one of: {} (prefix with - for descending).", allowed.join(", ")))),
+        None => Err(ApiError::field(
+            "sort",
+            format!(
+                "Must be one of: {} (prefix with - for descending).",
+                allowed.join(", ")
+            ),
+        )),
     }
 }
 
 /// `filter[name]` or, for convenience, `name`.
 pub fn filter<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
-    params.get(&format!("filter[{name}]")).or_else(|| params.get(name)).map(String::as_str).filter(|s| !s.is_empty())
+    params
+        .get(&format!("filter[{name}]"))
+        .or_else(|| params.get(name))
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
 }
 
-/// A page in the Laravel `LengthAwarePaginator` shape.
-pub fn paginated<T: Serialize>(uri: &Uri, page: Page<T>) -> Json<Value> {
+#[derive(Debug, Serialize)]
+pub struct Links {
+    pub first: String,
+    pub last: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Meta {
+    pub current_page: u64,
+    pub from: Option<u64>,
+    pub last_page: u64,
+    pub path: String,
+    pub per_page: u64,
+    pub to: Option<u64>,
+    pub total: u64,
+}
+
+/// A page in the Laravel `LengthAwarePaginator` shape (a struct, so keys keep their order).
+#[derive(Debug, Serialize)]
+pub struct Paginated<T> {
+    pub data: Vec<T>,
+    pub links: Links,
+    pub meta: Meta,
+}
+
+pub fn paginated<T: Serialize>(uri: &Uri, page: Page<T>) -> Json<Paginated<T>> {
     let path = uri.path().to_owned();
     let last = page.last_page();
     let current = page.request.page;
     let per_page = page.request.per_page;
-    let other: Vec<(String, String)> = uri
+    let other: Vec<&str> = uri
         .query()
         .map(|q| {
             q.split('&')
-                .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
-                .filter(|(k, _)| *k != "page" && !k.is_empty())
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .filter(|kv| !kv.is_empty() && kv.split('=').next() != Some("page"))
                 .collect()
         })
         .unwrap_or_default();
     let link = |p: u64| {
-        let mut q: Vec<String> = other.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut q: Vec<String> = other.iter().map(|kv| (*kv).to_owned()).collect();
         q.push(format!("page={p}"));
         format!("{path}?{}", q.join("&"))
     };
     let count = page.items.len() as u64;
-    let from = if count == 0 { Value::Null } else { json!(page.request.offset() + 1) };
-    let to = if count == 0 { Value::Null } else { json!(page.request.offset() + count) };
-    Json(json!({
-        "data": page.items,
-        "links": {
-            "first": link(1),
-            "last": link(last),
-            "prev": if current > 1 { json!(link(current - 1)) } else { Value::Null },
-            "next": if current < last { json!(link(current + 1)) } else { Value::Null },
+    let offset = page.request.offset();
+    Json(Paginated {
+        links: Links {
+            first: link(1),
+            last: link(last),
+            prev: (current > 1).then(|| link(current - 1)),
+            next: (current < last).then(|| link(current + 1)),
         },
-        "meta": {
-            "current_page": current,
-            "from": from,
-            "last_page": last,
-            "path": path,
-            "per_page": per_page,
-            "to": to,
-            "total": page.total,
-        }
-    }))
+        meta: Meta {
+            current_page: current,
+            from: (count > 0).then_some(offset + 1),
+            last_page: last,
+            path,
+            per_page,
+            to: (count > 0).then_some(offset + count),
+            total: page.total,
+        },
+        data: page.items,
+    })
 }
 
 #[cfg(test)]
@@ -112,14 +146,31 @@ mod tests {
 
     #[test]
     fn paginates_in_the_laravel_shape() {
-        let uri: Uri = "/api/v3/chargers?per_page=2&page=2&sort=-created_at".parse().unwrap();
-        let page = Page { items: vec![1, 2], total: 5, request: PageRequest::new(2, 2) };
-        let Json(v) = paginated(&uri, page);
+        let uri: Uri = "/api/v3/chargers?per_page=2&page=2&sort=-created_at"
+            .parse()
+            .unwrap();
+        let page = Page {
+            items: vec![1, 2],
+            total: 5,
+            request: PageRequest::new(2, 2),
+        };
+        let Json(p) = paginated(&uri, page);
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            v.as_object().unwrap().keys().collect::<Vec<_>>(),
+            vec!["data", "links", "meta"]
+        );
         assert_eq!(v["meta"]["from"], 3);
         assert_eq!(v["meta"]["to"], 4);
         assert_eq!(v["meta"]["last_page"], 3);
-        assert_eq!(v["links"]["next"], "/api/v3/chargers?per_page=2&sort=-created_at&page=3");
-        assert_eq!(v["links"]["prev"], "/api/v3/chargers?per_page=2&sort=-created_at&page=1");
+        assert_eq!(
+            v["links"]["next"],
+            "/api/v3/chargers?per_page=2&sort=-created_at&page=3"
+        );
+        assert_eq!(
+            v["links"]["prev"],
+            "/api/v3/chargers?per_page=2&sort=-created_at&page=1"
+        );
     }
 
     #[test]
@@ -132,6 +183,6 @@ mod tests {
         assert!(page_request(&p).is_ok());
         assert!(sort(&p, &["created_at"]).is_err());
         p.insert("sort".into(), "-created_at".into());
-        assert_eq!(sort(&p, &["created_at"]).unwrap().unwrap().descending, true);
+        assert!(sort(&p, &["created_at"]).unwrap().unwrap().descending);
     }
 }

@@ -45,17 +45,30 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
-            ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, json!({"message": "Unauthenticated."})),
-            ApiError::Forbidden => (StatusCode::FORBIDDEN, json!({"message": "This action is unauthorized."})),
+            ApiError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                json!({"message": "Unauthenticated."}),
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                json!({"message": "This action is unauthorized."}),
+            ),
             ApiError::NotFound => (StatusCode::NOT_FOUND, json!({"message": "Not found."})),
             ApiError::BadRequest(msg) => (StatusCode::BAD_REQUEST, json!({"message": msg})),
-            ApiError::Invalid(errors) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                json!({"message": "The given data was invalid.", "errors": errors}),
-            ),
+            ApiError::Invalid(errors) => {
+                let body = Invalid {
+                    message: "The given data was invalid.",
+                    errors,
+                };
+                return (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response();
+            }
             ApiError::Conflict(msg) => (StatusCode::CONFLICT, json!({"message": msg})),
             ApiError::TooManyRequests { retry_after } => {
-                let mut r = (StatusCode::TOO_MANY_REQUESTS, axum::Json(json!({"message": "Too Many Attempts."}))).into_response();
+                let mut r = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    axum::Json(json!({"message": "Too Many Attempts."})),
+                )
+                    .into_response();
                 if let Ok(v) = retry_after.to_string().parse() {
                     r.headers_mut().insert(header::RETRY_AFTER, v);
                 }
@@ -71,6 +84,13 @@ impl IntoResponse for ApiError {
         };
         (status, axum::Json(body)).into_response()
     }
+}
+
+/// The 422 body, `message` first as in Laravel.
+#[derive(serde::Serialize)]
+struct Invalid {
+    message: &'static str,
+    errors: FieldErrors,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -42,7 +42,10 @@ pub fn router(state: ApiState) -> Router {
         .merge(openapi::router())
         .merge(ops::router())
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
         .with_state(state)
 }
 
@@ -53,6 +56,8 @@ async fn not_found() -> error::ApiError {
 async fn count_requests(State(state): State<ApiState>, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let response = next.run(request).await;
-    state.metrics.api_request(&method, response.status().as_u16());
+    state
+        .metrics
+        .api_request(&method, response.status().as_u16());
     response
 }

@@ -32,12 +32,17 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
 pub(crate) fn router() -> Router<ApiState> {
-    Router::new().route("/api/v3/openapi.json", get(spec)).route("/docs", get(docs))
+    Router::new()
+        .route("/api/v3/openapi.json", get(spec))
+        .route("/docs", get(docs))
 }
 
 async fn spec() -> impl IntoResponse {
@@ -56,7 +61,12 @@ mod tests {
     fn documents_every_charger_route_as_openapi_3_1() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-        for path in ["/api/v3/chargers", "/api/v3/chargers/{charger}", "/api/v3/chargers/{charger}/metervalues", "/api/v2/teams/{team_id}/sites/{site_id}/chargers"] {
+        for path in [
+            "/api/v3/chargers",
+            "/api/v3/chargers/{charger}",
+            "/api/v3/chargers/{charger}/metervalues",
+            "/api/v2/teams/{team_id}/sites/{site_id}/chargers",
+        ] {
             assert!(doc["paths"][path].is_object(), "{path} is documented");
         }
         assert!(doc["paths"]["/api/v3/chargers/{charger}"]["put"].is_object());

@@ -32,7 +32,9 @@ pub fn parse(s: &str) -> Option<OffsetDateTime> {
         return Some(t.assume_utc());
     }
     let ymd = format_description!("[year]-[month]-[day]");
-    time::Date::parse(s, ymd).ok().map(|d| d.midnight().assume_utc())
+    time::Date::parse(s, ymd)
+        .ok()
+        .map(|d| d.midnight().assume_utc())
 }
 
 #[cfg(test)]
@@ -42,14 +44,26 @@ mod tests {
 
     #[test]
     fn formats_with_microseconds_and_z() {
-        assert_eq!(format(datetime!(2025-07-04 13:42:21 UTC)), "2025-07-04T13:42:21.000000Z");
-        assert_eq!(format(datetime!(2025-07-04 15:42:21.123456 +2)), "2025-07-04T13:42:21.123456Z");
+        assert_eq!(
+            format(datetime!(2025-07-04 13:42:21 UTC)),
+            "2025-07-04T13:42:21.000000Z"
+        );
+        assert_eq!(
+            format(datetime!(2025-07-04 15:42:21.123456 +2)),
+            "2025-07-04T13:42:21.123456Z"
+        );
     }
 
     #[test]
     fn parses_rfc3339_and_laravel_dates() {
-        assert_eq!(parse("2025-07-04 13:42:21"), Some(datetime!(2025-07-04 13:42:21 UTC)));
-        assert_eq!(parse("2025-07-04T13:42:21Z"), Some(datetime!(2025-07-04 13:42:21 UTC)));
+        assert_eq!(
+            parse("2025-07-04 13:42:21"),
+            Some(datetime!(2025-07-04 13:42:21 UTC))
+        );
+        assert_eq!(
+            parse("2025-07-04T13:42:21Z"),
+            Some(datetime!(2025-07-04 13:42:21 UTC))
+        );
         assert_eq!(parse("2025-07-04"), Some(datetime!(2025-07-04 0:00 UTC)));
         assert_eq!(parse("yesterday"), None);
     }

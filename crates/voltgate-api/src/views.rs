@@ -4,7 +4,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use voltgate_core::model::{Card, Charger, Connector, Membership, Site, StoredLogEntry, StoredMeterValue, Team, Transaction, User};
+use voltgate_core::model::{
+    Card, Charger, Connector, Membership, Site, StoredLogEntry, StoredMeterValue, Team,
+    Transaction, User,
+};
 
 use crate::time_fmt::{format, format_opt};
 
@@ -20,7 +23,14 @@ pub struct UserView {
 
 impl From<&User> for UserView {
     fn from(u: &User) -> Self {
-        Self { uuid: u.uuid, id: u.id, name: u.name.clone(), email: u.email.clone(), created_at: format(u.created_at), updated_at: format(u.updated_at) }
+        Self {
+            uuid: u.uuid,
+            id: u.id,
+            name: u.name.clone(),
+            email: u.email.clone(),
+            created_at: format(u.created_at),
+            updated_at: format(u.updated_at),
+        }
     }
 }
 
@@ -86,17 +96,29 @@ pub struct SiteView {
 impl From<&Site> for SiteView {
     fn from(s: &Site) -> Self {
         let a = &s.address;
-        let street = [a.street.as_deref(), a.house_number.as_deref(), a.house_number_addition.as_deref()]
+        let street = [
+            a.street.as_deref(),
+            a.house_number.as_deref(),
+            a.house_number_addition.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let town = [a.postal_code.as_deref(), a.city.as_deref()]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        let town = [a.postal_code.as_deref(), a.city.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-        let address = [street.as_str(), town.as_str(), a.country.as_deref().unwrap_or("")]
-            .into_iter()
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let address = [
+            street.as_str(),
+            town.as_str(),
+            a.country.as_deref().unwrap_or(""),
+        ]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
         Self {
             uuid: s.uuid,
             id: s.id,
@@ -220,7 +242,10 @@ impl ChargerView {
             error_info: c.error_info.clone(),
             created_at: format(c.created_at),
             updated_at: format(c.updated_at),
-            licenses: Licenses { smart: c.license_smart, pro: c.license_pro },
+            licenses: Licenses {
+                smart: c.license_smart,
+                pro: c.license_pro,
+            },
             team_uuid: c.team_uuid,
             site_uuid: c.site_uuid,
             pincode: c.pincode.clone(),
@@ -243,7 +268,11 @@ impl ChargerView {
             last_connection_at: format_opt(c.last_connection_at),
             last_disconnection_at: format_opt(c.last_disconnection_at),
             last_heartbeat_at: format_opt(c.last_heartbeat_at),
-            connectors: connectors.iter().filter(|k| k.charger_id == c.id).map(|k| ConnectorView::new(k, c.uuid)).collect(),
+            connectors: connectors
+                .iter()
+                .filter(|k| k.charger_id == c.id)
+                .map(|k| ConnectorView::new(k, c.uuid))
+                .collect(),
         }
     }
 }
@@ -364,7 +393,10 @@ impl From<&Transaction> for TransactionView {
             stop_id_tag: t.stop_id_tag.clone(),
             reservation_id: t.reservation_id,
             orphan_transaction_id: t.orphan_transaction_id,
-            charger: TransactionCharger { uuid: t.charger_uuid, identity: t.charger_identity.clone() },
+            charger: TransactionCharger {
+                uuid: t.charger_uuid,
+                identity: t.charger_identity.clone(),
+            },
             created_at: format(t.created_at),
             updated_at: format(t.updated_at),
         }

@@ -21,5 +21,8 @@ pub enum CoreError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("invalid {field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 }

@@ -24,7 +24,9 @@ impl Histogram {
     fn new() -> Self {
         Self {
             bounds: LATENCY_BOUNDS,
-            counts: (0..=LATENCY_BOUNDS.len()).map(|_| AtomicU64::new(0)).collect(),
+            counts: (0..=LATENCY_BOUNDS.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
             sum_micros: AtomicU64::new(0),
             count: AtomicU64::new(0),
         }
@@ -105,7 +107,10 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
         let gauge = |out: &mut String, name: &str, help: &str, kind: &str, v: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+            );
         };
         gauge(
             &mut out,
@@ -139,7 +144,12 @@ impl Metrics {
             out,
             "# HELP voltgate_ocpp_messages_total OCPP messages received, by action and outcome.\n# TYPE voltgate_ocpp_messages_total counter"
         );
-        for ((action, outcome), n) in self.ocpp_messages.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        for ((action, outcome), n) in self
+            .ocpp_messages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
             let _ = writeln!(
                 out,
                 "voltgate_ocpp_messages_total{{action=\"{}\",outcome=\"{outcome}\"}} {n}",
@@ -150,7 +160,12 @@ impl Metrics {
             out,
             "# HELP voltgate_api_requests_total REST API requests, by method and status.\n# TYPE voltgate_api_requests_total counter"
         );
-        for ((method, status), n) in self.api_requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        for ((method, status), n) in self
+            .api_requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
             let _ = writeln!(
                 out,
                 "voltgate_api_requests_total{{method=\"{method}\",status=\"{status}\"}} {n}"
@@ -184,7 +199,9 @@ mod tests {
         m.ocpp_message("Bogus\"}", "callerror");
         m.database_latency.observe(0.002);
         let text = m.render();
-        assert!(text.contains("voltgate_ocpp_messages_total{action=\"Heartbeat\",outcome=\"ok\"} 2"));
+        assert!(
+            text.contains("voltgate_ocpp_messages_total{action=\"Heartbeat\",outcome=\"ok\"} 2")
+        );
         assert!(text.contains("action=\"Bogus\",outcome=\"callerror\"} 1"));
         assert!(text.contains("voltgate_database_write_seconds_bucket{le=\"0.0025\"} 1"));
         assert!(text.contains("voltgate_connected_chargers 0"));

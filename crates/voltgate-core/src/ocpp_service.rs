@@ -37,7 +37,11 @@ pub struct IdTagInfo {
 
 impl IdTagInfo {
     fn invalid() -> Self {
-        Self { status: AuthStatus::Invalid, expiry_date: None, parent_id_tag: None }
+        Self {
+            status: AuthStatus::Invalid,
+            expiry_date: None,
+            parent_id_tag: None,
+        }
     }
 }
 
@@ -58,7 +62,9 @@ pub struct OcppSettings {
 
 impl Default for OcppSettings {
     fn default() -> Self {
-        Self { heartbeat_interval_seconds: 300 }
+        Self {
+            heartbeat_interval_seconds: 300,
+        }
     }
 }
 
@@ -73,13 +79,27 @@ pub struct OcppService {
 
 impl std::fmt::Debug for OcppService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OcppService").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("OcppService")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 
 impl OcppService {
-    pub fn new(store: Arc<dyn Store>, batch: BatchSender, clock: Arc<dyn Clock>, metrics: Arc<Metrics>, settings: OcppSettings) -> Self {
-        Self { store, batch, clock, metrics, settings }
+    pub fn new(
+        store: Arc<dyn Store>,
+        batch: BatchSender,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        settings: OcppSettings,
+    ) -> Self {
+        Self {
+            store,
+            batch,
+            clock,
+            metrics,
+            settings,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -92,7 +112,12 @@ impl OcppService {
 
     pub async fn connected(&self, charger_id: i64, ocpp_version: &str) -> Result<(), StoreError> {
         self.store
-            .set_connection(charger_id, ConnectionStatus::Online, Some(ocpp_version), self.now())
+            .set_connection(
+                charger_id,
+                ConnectionStatus::Online,
+                Some(ocpp_version),
+                self.now(),
+            )
             .await
     }
 
@@ -102,9 +127,16 @@ impl OcppService {
             .await
     }
 
-    pub async fn boot(&self, charger_id: i64, info: &BootInfo, ocpp_version: &str) -> Result<BootDecision, StoreError> {
+    pub async fn boot(
+        &self,
+        charger_id: i64,
+        info: &BootInfo,
+        ocpp_version: &str,
+    ) -> Result<BootDecision, StoreError> {
         let now = self.now();
-        self.store.record_boot(charger_id, info, ocpp_version, now).await?;
+        self.store
+            .record_boot(charger_id, info, ocpp_version, now)
+            .await?;
         Ok(BootDecision {
             accepted: true,
             interval_seconds: self.settings.heartbeat_interval_seconds,
@@ -115,7 +147,12 @@ impl OcppService {
     /// Records the heartbeat (batched) and returns the time to tell the charger.
     pub async fn heartbeat(&self, charger_id: i64) -> OffsetDateTime {
         let now = self.now();
-        self.batch.send(BatchItem::Heartbeat { charger_id, at: now }).await;
+        self.batch
+            .send(BatchItem::Heartbeat {
+                charger_id,
+                at: now,
+            })
+            .await;
         now
     }
 
@@ -127,13 +164,27 @@ impl OcppService {
         self.store.record_firmware_status(charger_id, status).await
     }
 
-    pub async fn diagnostics_status(&self, charger_id: i64, status: &str) -> Result<(), StoreError> {
-        self.store.record_diagnostics_status(charger_id, status).await
+    pub async fn diagnostics_status(
+        &self,
+        charger_id: i64,
+        status: &str,
+    ) -> Result<(), StoreError> {
+        self.store
+            .record_diagnostics_status(charger_id, status)
+            .await
     }
 
     /// Looks the id tag up among the cards of the charger's team.
-    pub async fn authorize(&self, charger_id: i64, id_tag: &IdTag) -> Result<IdTagInfo, StoreError> {
-        let Some(card) = self.store.find_card_for_charger(charger_id, &id_tag.normalized()).await? else {
+    pub async fn authorize(
+        &self,
+        charger_id: i64,
+        id_tag: &IdTag,
+    ) -> Result<IdTagInfo, StoreError> {
+        let Some(card) = self
+            .store
+            .find_card_for_charger(charger_id, &id_tag.normalized())
+            .await?
+        else {
             return Ok(IdTagInfo::invalid());
         };
         let expired = card.expires_at.is_some_and(|at| at <= self.now());
@@ -143,7 +194,11 @@ impl OcppService {
             CardStatus::Accepted if expired => AuthStatus::Expired,
             CardStatus::Accepted => AuthStatus::Accepted,
         };
-        Ok(IdTagInfo { status, expiry_date: card.expires_at, parent_id_tag: card.parent_uid })
+        Ok(IdTagInfo {
+            status,
+            expiry_date: card.expires_at,
+            parent_id_tag: card.parent_uid,
+        })
     }
 
     /// Stores the start (committed before this returns) and authorizes its id tag.
@@ -156,7 +211,9 @@ impl OcppService {
         let mut info = self.authorize(start.charger_id, &tag).await?;
         let started = Instant::now();
         let outcome = self.store.start_transaction(start).await?;
-        self.metrics.database_latency.observe(started.elapsed().as_secs_f64());
+        self.metrics
+            .database_latency
+            .observe(started.elapsed().as_secs_f64());
         let id = match outcome {
             StartOutcome::Created { id, connector_busy } => {
                 if connector_busy && info.status == AuthStatus::Accepted {
@@ -171,12 +228,17 @@ impl OcppService {
 
     /// Stores the stop (committed before this returns). Always succeeds for unknown ids: those
     /// are kept as orphans. Returns the id tag's status when the stop carried one.
-    pub async fn stop_transaction(&self, stop: StopTx) -> Result<(StopOutcome, Option<IdTagInfo>), StoreError> {
+    pub async fn stop_transaction(
+        &self,
+        stop: StopTx,
+    ) -> Result<(StopOutcome, Option<IdTagInfo>), StoreError> {
         let tag = stop.id_tag.as_deref().and_then(|t| IdTag::parse(t).ok());
         let charger_id = stop.charger_id;
         let started = Instant::now();
         let outcome = self.store.stop_transaction(stop).await?;
-        self.metrics.database_latency.observe(started.elapsed().as_secs_f64());
+        self.metrics
+            .database_latency
+            .observe(started.elapsed().as_secs_f64());
         let info = match tag {
             Some(tag) => Some(self.authorize(charger_id, &tag).await?),
             None => None,
@@ -189,7 +251,9 @@ impl OcppService {
         if samples.is_empty() {
             return Ok(());
         }
-        self.batch.send_durable(BatchItem::MeterValues(samples)).await
+        self.batch
+            .send_durable(BatchItem::MeterValues(samples))
+            .await
     }
 
     /// Queues a frame for the message log (not waited for).

@@ -59,15 +59,29 @@ mod tests {
     #[test]
     fn clamps_per_page_to_one_hundred_and_page_to_one() {
         let p = PageRequest::new(0, 1000);
-        assert_eq!(p, PageRequest { page: 1, per_page: 100 });
+        assert_eq!(
+            p,
+            PageRequest {
+                page: 1,
+                per_page: 100
+            }
+        );
         assert_eq!(PageRequest::new(3, 10).offset(), 20);
     }
 
     #[test]
     fn last_page_is_at_least_one() {
-        let page: Page<u8> = Page { items: vec![], total: 0, request: PageRequest::default() };
+        let page: Page<u8> = Page {
+            items: vec![],
+            total: 0,
+            request: PageRequest::default(),
+        };
         assert_eq!(page.last_page(), 1);
-        let page: Page<u8> = Page { items: vec![], total: 51, request: PageRequest::default() };
+        let page: Page<u8> = Page {
+            items: vec![],
+            total: 51,
+            request: PageRequest::default(),
+        };
         assert_eq!(page.last_page(), 3);
     }
 }

@@ -156,11 +156,17 @@ pub struct StopTx {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopOutcome {
-    Stopped { id: i64 },
+    Stopped {
+        id: i64,
+    },
     /// The transaction was already stopped with the same values (a retry).
-    AlreadyStopped { id: i64 },
+    AlreadyStopped {
+        id: i64,
+    },
     /// Unknown id: stored as an orphan under a new id.
-    Orphan { id: i64 },
+    Orphan {
+        id: i64,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -233,7 +239,12 @@ pub trait AccountStore: Send + Sync {
     async fn memberships(&self, user_id: i64) -> StoreResult<Vec<Membership>>;
     async fn add_member(&self, team_id: i64, user_id: i64, role: TeamRole) -> StoreResult<()>;
     async fn find_team_by_uuid(&self, uuid: Uuid) -> StoreResult<Option<Team>>;
-    async fn create_token(&self, user_id: i64, name: &str, token_hash: &str) -> StoreResult<ApiToken>;
+    async fn create_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+    ) -> StoreResult<ApiToken>;
     /// The user a token hash belongs to; also records the token's last use.
     async fn user_for_token(&self, token_hash: &str) -> StoreResult<Option<User>>;
 }
@@ -259,25 +270,50 @@ pub trait ChargerStore: Send + Sync {
     async fn update_charger(&self, id: i64, patch: ChargerPatch) -> StoreResult<()>;
     async fn delete_charger(&self, id: i64) -> StoreResult<()>;
     async fn list_connectors(&self, charger_ids: &[i64]) -> StoreResult<Vec<Connector>>;
-    async fn update_connector(&self, charger_id: i64, connector_id: i32, patch: ConnectorPatch) -> StoreResult<()>;
+    async fn update_connector(
+        &self,
+        charger_id: i64,
+        connector_id: i32,
+        patch: ConnectorPatch,
+    ) -> StoreResult<()>;
 }
 
 /// What chargers report over OCPP.
 #[async_trait]
 pub trait ReportStore: Send + Sync {
-    async fn record_boot(&self, charger_id: i64, boot: &BootInfo, ocpp_version: &str, at: OffsetDateTime) -> StoreResult<()>;
-    async fn set_connection(&self, charger_id: i64, status: ConnectionStatus, ocpp_version: Option<&str>, at: OffsetDateTime) -> StoreResult<()>;
+    async fn record_boot(
+        &self,
+        charger_id: i64,
+        boot: &BootInfo,
+        ocpp_version: &str,
+        at: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn set_connection(
+        &self,
+        charger_id: i64,
+        status: ConnectionStatus,
+        ocpp_version: Option<&str>,
+        at: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Marks every charger `online` as `offline` (used at start-up: no socket survives a restart).
     async fn reset_connections(&self, at: OffsetDateTime) -> StoreResult<u64>;
     async fn record_status(&self, charger_id: i64, report: &StatusReport) -> StoreResult<()>;
     async fn record_firmware_status(&self, charger_id: i64, status: &str) -> StoreResult<()>;
     async fn record_diagnostics_status(&self, charger_id: i64, status: &str) -> StoreResult<()>;
-    async fn find_card_for_charger(&self, charger_id: i64, uid_normalized: &str) -> StoreResult<Option<Card>>;
+    async fn find_card_for_charger(
+        &self,
+        charger_id: i64,
+        uid_normalized: &str,
+    ) -> StoreResult<Option<Card>>;
     /// Commits before returning: the charger is acknowledged only after this.
     async fn start_transaction(&self, start: StartTx) -> StoreResult<StartOutcome>;
     /// Commits before returning: the charger is acknowledged only after this.
     async fn stop_transaction(&self, stop: StopTx) -> StoreResult<StopOutcome>;
-    async fn active_transaction_id(&self, charger_id: i64, connector_id: i32) -> StoreResult<Option<i64>>;
+    async fn active_transaction_id(
+        &self,
+        charger_id: i64,
+        connector_id: i32,
+    ) -> StoreResult<Option<i64>>;
     /// Writes a batch of hot-path items in one database transaction.
     async fn write_batch(&self, items: &[BatchItem]) -> StoreResult<()>;
 }
@@ -296,15 +332,36 @@ pub trait CardStore: Send + Sync {
 #[async_trait]
 pub trait HistoryStore: Send + Sync {
     async fn list_transactions(&self, query: &TransactionQuery) -> StoreResult<Page<Transaction>>;
-    async fn find_transaction(&self, team_ids: &[i64], id: i64) -> StoreResult<Option<Transaction>>;
-    async fn list_meter_values(&self, query: &MeterValueQuery) -> StoreResult<Page<StoredMeterValue>>;
+    async fn find_transaction(&self, team_ids: &[i64], id: i64)
+        -> StoreResult<Option<Transaction>>;
+    async fn list_meter_values(
+        &self,
+        query: &MeterValueQuery,
+    ) -> StoreResult<Page<StoredMeterValue>>;
     async fn list_logs(&self, query: &LogQuery) -> StoreResult<Page<StoredLogEntry>>;
 }
 
 /// The whole storage port.
 pub trait Store:
-    HealthStore + AccountStore + SiteStore + ChargerStore + ReportStore + CardStore + HistoryStore + 'static
+    HealthStore
+    + AccountStore
+    + SiteStore
+    + ChargerStore
+    + ReportStore
+    + CardStore
+    + HistoryStore
+    + 'static
 {
 }
 
-impl<T> Store for T where T: HealthStore + AccountStore + SiteStore + ChargerStore + ReportStore + CardStore + HistoryStore + 'static {}
+impl<T> Store for T where
+    T: HealthStore
+        + AccountStore
+        + SiteStore
+        + ChargerStore
+        + ReportStore
+        + CardStore
+        + HistoryStore
+        + 'static
+{
+}

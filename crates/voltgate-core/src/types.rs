@@ -165,7 +165,10 @@ mod tests {
         for s in ConnectionStatus::ALL {
             assert_eq!(ConnectionStatus::parse(s.as_str()), Some(*s));
         }
-        assert_eq!(Direction::parse("cp_to_csms"), Some(Direction::ChargerToCsms));
+        assert_eq!(
+            Direction::parse("cp_to_csms"),
+            Some(Direction::ChargerToCsms)
+        );
         assert_eq!(CardStatus::parse("nope"), None);
     }
 }

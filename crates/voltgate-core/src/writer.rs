@@ -47,7 +47,11 @@ impl BatchSender {
 }
 
 /// Creates the channel; run the returned writer with [`BatchWriter::run`].
-pub fn batch_channel(store: Arc<dyn Store>, metrics: Arc<Metrics>, capacity: usize) -> (BatchSender, BatchWriter) {
+pub fn batch_channel(
+    store: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+    capacity: usize,
+) -> (BatchSender, BatchWriter) {
     let (tx, rx) = mpsc::channel(capacity);
     (BatchSender { tx }, BatchWriter { rx, store, metrics })
 }
@@ -110,15 +114,21 @@ impl BatchWriter {
     async fn write(&self, items: &mut Vec<BatchItem>, waiters: &mut Vec<Done>) {
         let started = Instant::now();
         let result = self.store.write_batch(items).await;
-        self.metrics.database_latency.observe(started.elapsed().as_secs_f64());
+        self.metrics
+            .database_latency
+            .observe(started.elapsed().as_secs_f64());
         match &result {
             Ok(()) => {
-                self.metrics.batch_writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.metrics
+                    .batch_writes
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.metrics
                     .batch_items_written
                     .fetch_add(items.len() as u64, std::sync::atomic::Ordering::Relaxed);
             }
-            Err(e) => tracing::error!(error = %e, items = items.len(), "batch write failed; waiting chargers get an error and will retry"),
+            Err(e) => {
+                tracing::error!(error = %e, items = items.len(), "batch write failed; waiting chargers get an error and will retry")
+            }
         }
         for done in waiters.drain(..) {
             let _ = done.send(match &result {

@@ -66,7 +66,9 @@ pub(crate) struct GatewayInner {
 
 impl std::fmt::Debug for Gateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Gateway").field("config", &self.inner.config).finish_non_exhaustive()
+        f.debug_struct("Gateway")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -80,7 +82,14 @@ impl Gateway {
         tracker: TaskTracker,
     ) -> Self {
         Self {
-            inner: Arc::new(GatewayInner { config, service, registry: Registry::default(), metrics, shutdown, tracker }),
+            inner: Arc::new(GatewayInner {
+                config,
+                service,
+                registry: Registry::default(),
+                metrics,
+                shutdown,
+                tracker,
+            }),
         }
     }
 

@@ -75,7 +75,10 @@ impl Registry {
             .unwrap_or_else(|e| e.into_inner())
             .insert(identity.to_owned(), handle);
         if let Some(old) = old {
-            tracing::info!(charger.identity = identity, "a newer connection replaced the open one; closing the old one");
+            tracing::info!(
+                charger.identity = identity,
+                "a newer connection replaced the open one; closing the old one"
+            );
             old.cancel.cancel();
         }
     }
@@ -92,11 +95,19 @@ impl Registry {
     }
 
     pub fn is_connected(&self, identity: &str) -> bool {
-        self.inner.map.lock().unwrap_or_else(|e| e.into_inner()).contains_key(identity)
+        self.inner
+            .map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(identity)
     }
 
     pub fn connected_count(&self) -> usize {
-        self.inner.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.inner
+            .map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     /// Sends a CALL to the charger and waits for its CALLRESULT payload.
@@ -104,7 +115,13 @@ impl Registry {
     /// The call waits behind earlier ones (one in flight per connection); `timeout` covers the
     /// wait in the queue and the charger's answer. A call whose time ran out in the queue is
     /// never sent.
-    pub async fn call(&self, identity: &str, action: &str, payload: Value, timeout: Duration) -> Result<Value, CallFailure> {
+    pub async fn call(
+        &self,
+        identity: &str,
+        action: &str,
+        payload: Value,
+        timeout: Duration,
+    ) -> Result<Value, CallFailure> {
         let handle = self
             .inner
             .map
@@ -115,7 +132,12 @@ impl Registry {
             .ok_or(CallFailure::NotConnected)?;
         let (reply, answer) = oneshot::channel();
         let deadline = tokio::time::Instant::now() + timeout;
-        let call = OutboundCall { action: action.to_owned(), payload, deadline, reply };
+        let call = OutboundCall {
+            action: action.to_owned(),
+            payload,
+            deadline,
+            reply,
+        };
         handle.calls.try_send(call).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => CallFailure::QueueFull,
             mpsc::error::TrySendError::Closed(_) => CallFailure::NotConnected,

@@ -16,8 +16,8 @@ use tracing::Instrument;
 use voltgate_core::model::{Charger, LogEntry};
 use voltgate_core::types::Direction as LogDirection;
 use voltgate_ocpp::{
-    check_call_action, parse_frame, v16, Call, CallError, CallResult, Direction, ErrorCode, Frame, FrameError,
-    MessageId, OcppVersion, PayloadKind,
+    check_call_action, parse_frame, v16, Call, CallError, CallResult, Direction, ErrorCode, Frame,
+    FrameError, MessageId, OcppVersion, PayloadKind,
 };
 
 use crate::registry::{CallFailure, ConnHandle, OutboundCall};
@@ -70,7 +70,9 @@ struct Session {
 
 pub(crate) async fn run(gw: Gateway, charger: Charger, version: OcppVersion, socket: WebSocket) {
     let span = tracing::info_span!("charger", charger.identity = %charger.identity);
-    run_inner(gw, charger, version, socket).instrument(span).await
+    run_inner(gw, charger, version, socket)
+        .instrument(span)
+        .await
 }
 
 async fn run_inner(gw: Gateway, charger: Charger, version: OcppVersion, socket: WebSocket) {
@@ -78,17 +80,36 @@ async fn run_inner(gw: Gateway, charger: Charger, version: OcppVersion, socket: 
     let conn_id = inner.registry.next_conn_id();
     let cancel = inner.shutdown.child_token();
     let (calls_tx, calls_rx) = mpsc::channel(inner.config.outbound_queue);
+    inner.registry.register(
+        &charger.identity,
+        ConnHandle {
+            conn_id,
+            calls: calls_tx,
+            cancel: cancel.clone(),
+        },
+    );
     inner
-        .registry
-        .register(&charger.identity, ConnHandle { conn_id, calls: calls_tx, cancel: cancel.clone() });
-    inner.metrics.connected_chargers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    inner.metrics.connections_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    if let Err(e) = inner.service.connected(charger.id, version.subprotocol()).await {
+        .metrics
+        .connected_chargers
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    inner
+        .metrics
+        .connections_total
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if let Err(e) = inner
+        .service
+        .connected(charger.id, version.subprotocol())
+        .await
+    {
         tracing::error!(error = %e, "could not record the connection");
     }
     tracing::info!(ocpp.version = version.subprotocol(), "charger connected");
 
-    let ctx = Arc::new(ConnCtx { charger_id: charger.id, identity: charger.identity.clone(), version });
+    let ctx = Arc::new(ConnCtx {
+        charger_id: charger.id,
+        identity: charger.identity.clone(),
+        version,
+    });
     let mut session = Session {
         gw: gw.clone(),
         ctx,
@@ -102,7 +123,10 @@ async fn run_inner(gw: Gateway, charger: Charger, version: OcppVersion, socket: 
     let reason = session.run(calls_rx, cancel).await;
     session.fail_pending(CallFailure::ConnectionClosed);
 
-    inner.metrics.connected_chargers.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    inner
+        .metrics
+        .connected_chargers
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     if inner.registry.remove_if_current(&charger.identity, conn_id) {
         if let Err(e) = inner.service.disconnected(charger.id).await {
             tracing::error!(error = %e, "could not record the disconnection");
@@ -112,9 +136,14 @@ async fn run_inner(gw: Gateway, charger: Charger, version: OcppVersion, socket: 
 }
 
 impl Session {
-    async fn run(&mut self, mut calls: mpsc::Receiver<OutboundCall>, cancel: CancellationToken) -> &'static str {
+    async fn run(
+        &mut self,
+        mut calls: mpsc::Receiver<OutboundCall>,
+        cancel: CancellationToken,
+    ) -> &'static str {
         let cfg = self.gw.inner.config.clone();
-        let mut ping = tokio::time::interval_at(Instant::now() + cfg.ping_interval, cfg.ping_interval);
+        let mut ping =
+            tokio::time::interval_at(Instant::now() + cfg.ping_interval, cfg.ping_interval);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             if self.in_flight.is_none() {
@@ -182,7 +211,14 @@ impl Session {
         match msg {
             Message::Text(text) => self.on_text(text).await,
             Message::Binary(_) => {
-                self.log(LogDirection::ChargerToCsms, 0, None, None, "<binary frame>".into()).await;
+                self.log(
+                    LogDirection::ChargerToCsms,
+                    0,
+                    None,
+                    None,
+                    "<binary frame>".into(),
+                )
+                .await;
                 let err = voltgate_ocpp::binary_frame_error(self.ctx.version);
                 self.count("<binary>", "callerror");
                 self.send_error(err).await;
@@ -197,25 +233,40 @@ impl Session {
         let version = self.ctx.version;
         match parse_frame(version, text.as_str()) {
             Err(FrameError::Reply(err)) => {
-                self.log(LogDirection::ChargerToCsms, 0, None, None, text.to_string()).await;
+                self.log(LogDirection::ChargerToCsms, 0, None, None, text.to_string())
+                    .await;
                 tracing::info!(code = err.code.as_str(version), description = %err.description, "malformed message from the charger");
                 self.count("<malformed>", "callerror");
                 self.send_error(err).await;
             }
             Err(FrameError::Ignore { reason }) => {
-                self.log(LogDirection::ChargerToCsms, 0, None, None, text.to_string()).await;
+                self.log(LogDirection::ChargerToCsms, 0, None, None, text.to_string())
+                    .await;
                 tracing::info!(%reason, "ignored a message from the charger");
                 self.count("<malformed>", "ignored");
             }
             Ok(Frame::Call(call)) => {
-                self.log(LogDirection::ChargerToCsms, 2, Some(call.action.clone()), Some(call.id.as_str().to_owned()), text.to_string())
-                    .await;
+                self.log(
+                    LogDirection::ChargerToCsms,
+                    2,
+                    Some(call.action.clone()),
+                    Some(call.id.as_str().to_owned()),
+                    text.to_string(),
+                )
+                .await;
                 self.on_call(call).await;
             }
-            Ok(Frame::CallResult(result)) => self.on_result(result.id.as_str(), Ok(result.payload), text.to_string(), 3).await,
+            Ok(Frame::CallResult(result)) => {
+                self.on_result(result.id.as_str(), Ok(result.payload), text.to_string(), 3)
+                    .await
+            }
             Ok(Frame::CallError(err)) => {
-                let failure = CallFailure::CallError { code: err.code.as_str(version).to_owned(), description: err.description.clone() };
-                self.on_result(&err.id.clone(), Err(failure), text.to_string(), 4).await
+                let failure = CallFailure::CallError {
+                    code: err.code.as_str(version).to_owned(),
+                    description: err.description.clone(),
+                };
+                self.on_result(&err.id.clone(), Err(failure), text.to_string(), 4)
+                    .await
             }
         }
     }
@@ -242,21 +293,43 @@ impl Session {
         }
     }
 
-    async fn on_result(&mut self, id: &str, result: Result<Value, CallFailure>, text: String, kind: i16) {
+    async fn on_result(
+        &mut self,
+        id: &str,
+        result: Result<Value, CallFailure>,
+        text: String,
+        kind: i16,
+    ) {
         let matches = self.pending.as_ref().is_some_and(|p| p.id == id);
-        let action = if matches { self.pending.as_ref().map(|p| p.action.clone()) } else { None };
-        self.log(LogDirection::ChargerToCsms, kind, action.clone(), Some(id.to_owned()), text).await;
+        let action = if matches {
+            self.pending.as_ref().map(|p| p.action.clone())
+        } else {
+            None
+        };
+        self.log(
+            LogDirection::ChargerToCsms,
+            kind,
+            action.clone(),
+            Some(id.to_owned()),
+            text,
+        )
+        .await;
         if !matches {
-            tracing::info!(message_id = id, "ignored an answer to no pending call (unknown or late id)");
+            tracing::info!(
+                message_id = id,
+                "ignored an answer to no pending call (unknown or late id)"
+            );
             self.count("<result>", "ignored");
             return;
         }
         let Some(p) = self.pending.take() else { return };
         let result = match result {
             Ok(payload) => match v16::Action::from_name(&p.action) {
-                Some(a) => voltgate_ocpp::validate(self.ctx.version, a, PayloadKind::Response, &payload)
-                    .map(|_| payload)
-                    .map_err(|v| CallFailure::InvalidResponse(v.description)),
+                Some(a) => {
+                    voltgate_ocpp::validate(self.ctx.version, a, PayloadKind::Response, &payload)
+                        .map(|_| payload)
+                        .map_err(|v| CallFailure::InvalidResponse(v.description))
+                }
                 None => Ok(payload),
             },
             Err(e) => Err(e),
@@ -270,21 +343,40 @@ impl Session {
             return;
         }
         if let Some(a) = v16::Action::from_name(&call.action) {
-            if let Err(v) = voltgate_ocpp::validate(self.ctx.version, a, PayloadKind::Request, &call.payload) {
-                let _ = call.reply.send(Err(CallFailure::InvalidRequest(v.description)));
+            if let Err(v) =
+                voltgate_ocpp::validate(self.ctx.version, a, PayloadKind::Request, &call.payload)
+            {
+                let _ = call
+                    .reply
+                    .send(Err(CallFailure::InvalidRequest(v.description)));
                 return;
             }
         }
         self.next_message_id += 1;
         let id = format!("vg-{}", self.next_message_id);
-        let Ok(message_id) = MessageId::parse(&id) else { return };
-        let text = Frame::Call(Call::new(message_id, call.action.clone(), call.payload)).to_text(self.ctx.version);
-        self.log(LogDirection::CsmsToCharger, 2, Some(call.action.clone()), Some(id.clone()), text.clone()).await;
+        let Ok(message_id) = MessageId::parse(&id) else {
+            return;
+        };
+        let text = Frame::Call(Call::new(message_id, call.action.clone(), call.payload))
+            .to_text(self.ctx.version);
+        self.log(
+            LogDirection::CsmsToCharger,
+            2,
+            Some(call.action.clone()),
+            Some(id.clone()),
+            text.clone(),
+        )
+        .await;
         if self.socket.send(Message::Text(text.into())).await.is_err() {
             let _ = call.reply.send(Err(CallFailure::ConnectionClosed));
             return;
         }
-        self.pending = Some(Pending { id, action: call.action, deadline: call.deadline, reply: call.reply });
+        self.pending = Some(Pending {
+            id,
+            action: call.action,
+            deadline: call.deadline,
+            reply: call.reply,
+        });
     }
 
     async fn send_reply(&mut self, id: MessageId, action: v16::Action, reply: Reply) {
@@ -299,7 +391,14 @@ impl Session {
             Ok(payload) => {
                 self.count(action.as_str(), "ok");
                 let text = Frame::CallResult(CallResult::new(id.clone(), payload)).to_text(version);
-                self.log(LogDirection::CsmsToCharger, 3, Some(action.as_str().to_owned()), Some(id.into_string()), text.clone()).await;
+                self.log(
+                    LogDirection::CsmsToCharger,
+                    3,
+                    Some(action.as_str().to_owned()),
+                    Some(id.into_string()),
+                    text.clone(),
+                )
+                .await;
                 let _ = self.socket.send(Message::Text(text.into())).await;
             }
             Err(mut err) => {
@@ -312,16 +411,35 @@ impl Session {
 
     async fn send_error(&mut self, err: CallError) {
         let text = err.to_text(self.ctx.version);
-        self.log(LogDirection::CsmsToCharger, 4, None, Some(err.id.clone()), text.clone()).await;
+        self.log(
+            LogDirection::CsmsToCharger,
+            4,
+            None,
+            Some(err.id.clone()),
+            text.clone(),
+        )
+        .await;
         let _ = self.socket.send(Message::Text(text.into())).await;
     }
 
     async fn on_socket_error(&mut self, e: axum::Error) -> &'static str {
         let inner = e.into_inner();
         let (code, reason, text) = match inner.downcast_ref::<tungstenite::Error>() {
-            Some(tungstenite::Error::Capacity(_)) => (close::TOO_BIG, "message too big", "message exceeds the size limit"),
-            Some(tungstenite::Error::Utf8(_)) => (close::INVALID_PAYLOAD, "invalid UTF-8", "text frame is not valid UTF-8"),
-            Some(tungstenite::Error::Protocol(_)) => (close::PROTOCOL_ERROR, "WebSocket protocol error", "WebSocket protocol violation"),
+            Some(tungstenite::Error::Capacity(_)) => (
+                close::TOO_BIG,
+                "message too big",
+                "message exceeds the size limit",
+            ),
+            Some(tungstenite::Error::Utf8(_)) => (
+                close::INVALID_PAYLOAD,
+                "invalid UTF-8",
+                "text frame is not valid UTF-8",
+            ),
+            Some(tungstenite::Error::Protocol(_)) => (
+                close::PROTOCOL_ERROR,
+                "WebSocket protocol error",
+                "WebSocket protocol violation",
+            ),
             _ => return "connection error",
         };
         tracing::warn!(error = %inner, "closing the connection: {reason}");
@@ -330,7 +448,10 @@ impl Session {
     }
 
     async fn close(&mut self, code: u16, reason: &'static str) {
-        let frame = CloseFrame { code, reason: reason.into() };
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
         let send = self.socket.send(Message::Close(Some(frame)));
         let _ = tokio::time::timeout(Duration::from_secs(2), send).await;
     }

@@ -21,7 +21,12 @@ pub fn router(gateway: Gateway) -> Router {
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{message}\n")).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{message}\n"),
+    )
+        .into_response()
 }
 
 /// The identity is the last non-empty path segment, percent-decoded.
@@ -56,24 +61,35 @@ fn negotiate(headers: &HeaderMap) -> Option<OcppVersion> {
         .flat_map(|v| v.split(','))
         .map(str::trim)
         .collect();
-    offered.iter().find_map(|p| OcppVersion::from_subprotocol(p))
+    offered
+        .iter()
+        .find_map(|p| OcppVersion::from_subprotocol(p))
 }
 
 fn basic_password(headers: &HeaderMap, identity: &str) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     (user == identity).then(|| password.to_owned())
 }
 
-async fn find_or_register(gw: &Gateway, identity: &ChargerIdentity) -> Result<Option<Charger>, StoreError> {
+async fn find_or_register(
+    gw: &Gateway,
+    identity: &ChargerIdentity,
+) -> Result<Option<Charger>, StoreError> {
     let store = gw.inner.service.store();
     if let Some(c) = store.find_charger_by_identity(identity.as_str()).await? {
         return Ok(Some(c));
     }
-    let Some(team_id) = gw.inner.config.auto_register_team_id else { return Ok(None) };
+    let Some(team_id) = gw.inner.config.auto_register_team_id else {
+        return Ok(None);
+    };
     let (smart, pro) = gw.inner.config.default_licenses;
     let created = store
         .create_charger(NewCharger {
@@ -117,18 +133,29 @@ async fn connect(
             "No supported OCPP subprotocol offered. Voltgate speaks ocpp1.6: send the header Sec-WebSocket-Protocol: ocpp1.6.",
         );
     };
-    let Some(identity) = identity_from_path(uri.path()).and_then(|s| ChargerIdentity::parse(&s).ok()) else {
-        return refuse(StatusCode::NOT_FOUND, "Unknown charger: the last path segment must be the charger's identity.");
+    let Some(identity) =
+        identity_from_path(uri.path()).and_then(|s| ChargerIdentity::parse(&s).ok())
+    else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "Unknown charger: the last path segment must be the charger's identity.",
+        );
     };
     let charger = match find_or_register(&gw, &identity).await {
         Ok(Some(c)) => c,
         Ok(None) => {
             tracing::info!(charger.identity = %identity, "refused a connection from an unknown charger; create it over the API or start with --auto-register");
-            return refuse(StatusCode::NOT_FOUND, "Unknown charger: create it over the API first.");
+            return refuse(
+                StatusCode::NOT_FOUND,
+                "Unknown charger: create it over the API first.",
+            );
         }
         Err(e) => {
             tracing::error!(charger.identity = %identity, error = %e, "could not look the charger up");
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, "The central system cannot reach its database; try again later.");
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The central system cannot reach its database; try again later.",
+            );
         }
     };
     if let Some(stored) = &charger.password_hash {
@@ -138,7 +165,10 @@ async fn connect(
             tracing::warn!(charger.identity = %identity, "refused a connection: missing or wrong HTTP Basic credentials");
             return (
                 StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, "Basic realm=\"voltgate\", charset=\"UTF-8\"")],
+                [(
+                    header::WWW_AUTHENTICATE,
+                    "Basic realm=\"voltgate\", charset=\"UTF-8\"",
+                )],
                 "Authentication required: HTTP Basic with the charger identity as user name.\n",
             )
                 .into_response();
@@ -165,7 +195,10 @@ mod tests {
     fn identity_is_the_last_path_segment_whatever_the_prefix() {
         assert_eq!(identity_from_path("/CP-1").as_deref(), Some("CP-1"));
         assert_eq!(identity_from_path("/ocpp/CP-1").as_deref(), Some("CP-1"));
-        assert_eq!(identity_from_path("/ocpp/v16/CP-1/").as_deref(), Some("CP-1"));
+        assert_eq!(
+            identity_from_path("/ocpp/v16/CP-1/").as_deref(),
+            Some("CP-1")
+        );
         assert_eq!(identity_from_path("/a/CP%2D1").as_deref(), Some("CP-1"));
         assert_eq!(identity_from_path("/"), None);
     }
@@ -173,7 +206,10 @@ mod tests {
     #[test]
     fn negotiates_ocpp16_among_several_offers() {
         let mut h = HeaderMap::new();
-        h.insert(header::SEC_WEBSOCKET_PROTOCOL, "ocpp0.1, ocpp1.6".parse().unwrap());
+        h.insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            "ocpp0.1, ocpp1.6".parse().unwrap(),
+        );
         assert_eq!(negotiate(&h), Some(OcppVersion::V16));
         h.insert(header::SEC_WEBSOCKET_PROTOCOL, "ocpp2.0.1".parse().unwrap());
         assert_eq!(negotiate(&h), None);
@@ -183,7 +219,10 @@ mod tests {
     fn basic_auth_requires_the_identity_as_user() {
         let mut h = HeaderMap::new();
         let enc = base64::engine::general_purpose::STANDARD.encode("CP-1:pw");
-        h.insert(header::AUTHORIZATION, format!("Basic {enc}").parse().unwrap());
+        h.insert(
+            header::AUTHORIZATION,
+            format!("Basic {enc}").parse().unwrap(),
+        );
         assert_eq!(basic_password(&h, "CP-1").as_deref(), Some("pw"));
         assert_eq!(basic_password(&h, "CP-2"), None);
     }

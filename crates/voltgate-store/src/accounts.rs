@@ -36,12 +36,16 @@ pub(crate) fn team_from_row(r: &AnyRow) -> StoreResult<Team> {
     })
 }
 
-const TEAM_COLUMNS: &str = "t.id, t.uuid, t.name, t.email, t.kind, t.is_personal_team, t.created_at, t.updated_at";
+const TEAM_COLUMNS: &str =
+    "t.id, t.uuid, t.name, t.email, t.kind, t.is_personal_team, t.created_at, t.updated_at";
 
 #[async_trait]
 impl AccountStore for Db {
     async fn count_users(&self) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(self.pool()).await.map_err(db_err)?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(self.pool())
+            .await
+            .map_err(db_err)?;
         row.i64("n")
     }
 
@@ -71,7 +75,14 @@ impl AccountStore for Db {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    async fn create_team(&self, owner_user_id: i64, name: &str, email: Option<&str>, kind: &str, personal: bool) -> StoreResult<Team> {
+    async fn create_team(
+        &self,
+        owner_user_id: i64,
+        name: &str,
+        email: Option<&str>,
+        kind: &str,
+        personal: bool,
+    ) -> StoreResult<Team> {
         let now = micros(OffsetDateTime::now_utc());
         let mut tx = self.pool().begin().await.map_err(db_err)?;
         let row = sqlx::query(
@@ -88,14 +99,16 @@ impl AccountStore for Db {
         .await
         .map_err(db_err)?;
         let team = team_from_row(&row)?;
-        sqlx::query("INSERT INTO team_members (team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(team.id)
-            .bind(owner_user_id)
-            .bind(TeamRole::Owner.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO team_members (team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(team.id)
+        .bind(owner_user_id)
+        .bind(TeamRole::Owner.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(team)
     }
@@ -111,33 +124,45 @@ impl AccountStore for Db {
         rows.iter()
             .map(|r| {
                 let role = TeamRole::parse(&r.string("role")?).unwrap_or(TeamRole::Member);
-                Ok(Membership { team: team_from_row(r)?, role })
+                Ok(Membership {
+                    team: team_from_row(r)?,
+                    role,
+                })
             })
             .collect()
     }
 
     async fn add_member(&self, team_id: i64, user_id: i64, role: TeamRole) -> StoreResult<()> {
-        sqlx::query("INSERT INTO team_members (team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(team_id)
-            .bind(user_id)
-            .bind(role.as_str())
-            .bind(micros(OffsetDateTime::now_utc()))
-            .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO team_members (team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(team_id)
+        .bind(user_id)
+        .bind(role.as_str())
+        .bind(micros(OffsetDateTime::now_utc()))
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
         Ok(())
     }
 
     async fn find_team_by_uuid(&self, uuid: Uuid) -> StoreResult<Option<Team>> {
-        let row = sqlx::query(&format!("SELECT {TEAM_COLUMNS} FROM teams t WHERE t.uuid = $1"))
-            .bind(uuid.to_string())
-            .fetch_optional(self.pool())
-            .await
-            .map_err(db_err)?;
+        let row = sqlx::query(&format!(
+            "SELECT {TEAM_COLUMNS} FROM teams t WHERE t.uuid = $1"
+        ))
+        .bind(uuid.to_string())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err)?;
         row.as_ref().map(team_from_row).transpose()
     }
 
-    async fn create_token(&self, user_id: i64, name: &str, token_hash: &str) -> StoreResult<ApiToken> {
+    async fn create_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+    ) -> StoreResult<ApiToken> {
         let now = OffsetDateTime::now_utc();
         let uuid = Uuid::new_v4();
         let row = sqlx::query(
@@ -151,7 +176,13 @@ impl AccountStore for Db {
         .fetch_one(self.pool())
         .await
         .map_err(db_err)?;
-        Ok(ApiToken { id: row.i64("id")?, uuid, user_id, name: name.to_owned(), created_at: now })
+        Ok(ApiToken {
+            id: row.i64("id")?,
+            uuid,
+            user_id,
+            name: name.to_owned(),
+            created_at: now,
+        })
     }
 
     async fn user_for_token(&self, token_hash: &str) -> StoreResult<Option<User>> {
@@ -169,4 +200,3 @@ impl AccountStore for Db {
         }
     }
 }
-

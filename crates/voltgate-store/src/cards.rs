@@ -31,7 +31,9 @@ impl CardStore for Db {
         .execute(self.pool())
         .await
         .map_err(db_err)?;
-        self.find_card(&[c.team_id], &c.uid).await?.ok_or(StoreError::NotFound)
+        self.find_card(&[c.team_id], &c.uid)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     async fn list_cards(&self, q: &CardQuery) -> StoreResult<Page<Card>> {
@@ -42,17 +44,43 @@ impl CardStore for Db {
         }
         if let Some(search) = &q.search {
             let p = format!("%{}%", search.to_lowercase());
-            f.push(" AND (LOWER(k.uid) LIKE ").bind(p.clone()).push(" OR LOWER(COALESCE(k.name, '')) LIKE ").bind(p).push(")");
+            f.push(" AND (LOWER(k.uid) LIKE ")
+                .bind(p.clone())
+                .push(" OR LOWER(COALESCE(k.name, '')) LIKE ")
+                .bind(p)
+                .push(")");
         }
-        let select = format!("SELECT {}", CARD_COLUMNS.split(", ").map(|c| format!("k.{c}")).collect::<Vec<_>>().join(", "));
-        crate::paginate(self.pool(), &format!("{select} FROM cards k"), " FROM cards k", f, " ORDER BY k.id ASC", q.page, card_from_row).await
+        let select = format!(
+            "SELECT {}",
+            CARD_COLUMNS
+                .split(", ")
+                .map(|c| format!("k.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        crate::paginate(
+            self.pool(),
+            &format!("{select} FROM cards k"),
+            " FROM cards k",
+            f,
+            " ORDER BY k.id ASC",
+            q.page,
+            card_from_row,
+        )
+        .await
     }
 
     async fn find_card(&self, team_ids: &[i64], uid: &str) -> StoreResult<Option<Card>> {
         let mut sql = Sql::new(&format!("SELECT {CARD_COLUMNS} FROM cards WHERE "));
-        sql.bind_in("team_id", team_ids).push(" AND uid_normalized = ").bind(uid.to_ascii_uppercase());
+        sql.bind_in("team_id", team_ids)
+            .push(" AND uid_normalized = ")
+            .bind(uid.to_ascii_uppercase());
         sql.push(" ORDER BY id LIMIT 1");
-        let row = sql.query().fetch_optional(self.pool()).await.map_err(db_err)?;
+        let row = sql
+            .query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err)?;
         row.as_ref().map(card_from_row).transpose()
     }
 
@@ -77,7 +105,11 @@ impl CardStore for Db {
     }
 
     async fn delete_card(&self, id: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM cards WHERE id = $1").bind(id).execute(self.pool()).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM cards WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 }

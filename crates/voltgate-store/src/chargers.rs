@@ -5,7 +5,9 @@ use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 use voltgate_core::model::{BootInfo, Charger, Connector};
-use voltgate_core::store::{ChargerPatch, ChargerQuery, ChargerStore, ConnectorPatch, NewCharger, StoreResult};
+use voltgate_core::store::{
+    ChargerPatch, ChargerQuery, ChargerStore, ConnectorPatch, NewCharger, StoreResult,
+};
 use voltgate_core::types::ConnectionStatus;
 use voltgate_core::{Page, StoreError};
 
@@ -18,7 +20,8 @@ pub(crate) const COLUMNS: &str = "c.id, c.uuid, c.team_id, t.uuid AS team_uuid, 
     c.firmware_version, c.iccid, c.imsi, c.meter_type, c.meter_serial_number, c.ocpp_version, c.license_smart, \
     c.license_pro, c.firmware_status, c.diagnostics_status, c.last_boot_at, c.last_connection_at, \
     c.last_disconnection_at, c.last_heartbeat_at, c.created_at, c.updated_at";
-pub(crate) const FROM: &str = " FROM chargers c JOIN teams t ON t.id = c.team_id LEFT JOIN sites s ON s.id = c.site_id";
+pub(crate) const FROM: &str =
+    " FROM chargers c JOIN teams t ON t.id = c.team_id LEFT JOIN sites s ON s.id = c.site_id";
 
 pub(crate) fn charger_from_row(r: &AnyRow) -> StoreResult<Charger> {
     let vendor = r.opt_string("vendor")?;
@@ -51,7 +54,8 @@ pub(crate) fn charger_from_row(r: &AnyRow) -> StoreResult<Charger> {
         reference: r.opt_string("reference")?,
         password_hash: r.opt_string("password_hash")?,
         pincode: r.string("pincode")?,
-        connection_status: ConnectionStatus::parse(&r.string("connection_status")?).unwrap_or(ConnectionStatus::NeverSeen),
+        connection_status: ConnectionStatus::parse(&r.string("connection_status")?)
+            .unwrap_or(ConnectionStatus::NeverSeen),
         status: r.opt_string("status")?,
         error: r.opt_string("error")?,
         error_info: r.opt_string("error_info")?,
@@ -111,7 +115,9 @@ impl ChargerStore for Db {
         .execute(self.pool())
         .await
         .map_err(db_err)?;
-        self.find_charger(&[n.team_id], n.uuid).await?.ok_or(StoreError::NotFound)
+        self.find_charger(&[n.team_id], n.uuid)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     async fn list_chargers(&self, q: &ChargerQuery) -> StoreResult<Page<Charger>> {
@@ -128,20 +134,48 @@ impl ChargerStore for Db {
         }
         if let Some(search) = &q.search {
             let p = format!("%{}%", search.to_lowercase());
-            f.push(" AND (LOWER(c.identity) LIKE ").bind(p.clone()).push(" OR LOWER(COALESCE(c.reference, '')) LIKE ").bind(p).push(")");
+            f.push(" AND (LOWER(c.identity) LIKE ")
+                .bind(p.clone())
+                .push(" OR LOWER(COALESCE(c.reference, '')) LIKE ")
+                .bind(p)
+                .push(")");
         }
         let order = crate::sql_order(
             q.sort.as_ref(),
             "c",
-            &["id", "identity", "reference", "created_at", "updated_at", "connection_status", "status", "last_heartbeat_at"],
+            &[
+                "id",
+                "identity",
+                "reference",
+                "created_at",
+                "updated_at",
+                "connection_status",
+                "status",
+                "last_heartbeat_at",
+            ],
         );
-        crate::paginate(self.pool(), &format!("SELECT {COLUMNS}{FROM}"), FROM, f, &order, q.page, charger_from_row).await
+        crate::paginate(
+            self.pool(),
+            &format!("SELECT {COLUMNS}{FROM}"),
+            FROM,
+            f,
+            &order,
+            q.page,
+            charger_from_row,
+        )
+        .await
     }
 
     async fn find_charger(&self, team_ids: &[i64], uuid: Uuid) -> StoreResult<Option<Charger>> {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS}{FROM} WHERE "));
-        sql.bind_in("c.team_id", team_ids).push(" AND c.uuid = ").bind(uuid.to_string());
-        let row = sql.query().fetch_optional(self.pool()).await.map_err(db_err)?;
+        sql.bind_in("c.team_id", team_ids)
+            .push(" AND c.uuid = ")
+            .bind(uuid.to_string());
+        let row = sql
+            .query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err)?;
         row.as_ref().map(charger_from_row).transpose()
     }
 
@@ -174,9 +208,17 @@ impl ChargerStore for Db {
     async fn delete_charger(&self, id: i64) -> StoreResult<()> {
         let mut tx = self.pool().begin().await.map_err(db_err)?;
         for table in ["ocpp_logs", "meter_values", "transactions", "connectors"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE charger_id = $1")).bind(id).execute(&mut *tx).await.map_err(db_err)?;
+            sqlx::query(&format!("DELETE FROM {table} WHERE charger_id = $1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
         }
-        sqlx::query("DELETE FROM chargers WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM chargers WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(())
     }
@@ -186,12 +228,18 @@ impl ChargerStore for Db {
             "SELECT id, charger_id, connector_id, status, error, error_info, vendor_id, vendor_error_code, status_at, \
              max_amperage, phase_rotation, created_at, updated_at FROM connectors WHERE ",
         );
-        sql.bind_in("charger_id", charger_ids).push(" AND connector_id > 0 ORDER BY charger_id, connector_id");
+        sql.bind_in("charger_id", charger_ids)
+            .push(" AND connector_id > 0 ORDER BY charger_id, connector_id");
         let rows = sql.query().fetch_all(self.pool()).await.map_err(db_err)?;
         rows.iter().map(connector_from_row).collect()
     }
 
-    async fn update_connector(&self, charger_id: i64, connector_id: i32, p: ConnectorPatch) -> StoreResult<()> {
+    async fn update_connector(
+        &self,
+        charger_id: i64,
+        connector_id: i32,
+        p: ConnectorPatch,
+    ) -> StoreResult<()> {
         let mut sql = Sql::new("UPDATE connectors SET updated_at = ");
         sql.bind(micros(OffsetDateTime::now_utc()));
         if let Some(v) = p.max_amperage {
@@ -200,7 +248,10 @@ impl ChargerStore for Db {
         if let Some(v) = p.phase_rotation {
             sql.push(", phase_rotation = ").bind(v);
         }
-        sql.push(" WHERE charger_id = ").bind(charger_id).push(" AND connector_id = ").bind(connector_id as i64);
+        sql.push(" WHERE charger_id = ")
+            .bind(charger_id)
+            .push(" AND connector_id = ")
+            .bind(connector_id as i64);
         let done = sql.query().execute(self.pool()).await.map_err(db_err)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);

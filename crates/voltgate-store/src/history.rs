@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use voltgate_core::model::{LogEntry, MeterSample, StoredLogEntry, StoredMeterValue, Transaction};
-use voltgate_core::store::{HistoryStore, LogQuery, MeterValueQuery, StoreResult, TransactionQuery};
+use voltgate_core::store::{
+    HistoryStore, LogQuery, MeterValueQuery, StoreResult, TransactionQuery,
+};
 use voltgate_core::types::{Direction, TransactionStatus};
 use voltgate_core::Page;
 
@@ -24,7 +26,8 @@ fn tx_from_row(r: &AnyRow) -> StoreResult<Transaction> {
         charger_identity: r.string("charger_identity")?,
         connector_id: r.i64("connector_id")? as i32,
         id_tag: r.opt_string("id_tag")?,
-        status: TransactionStatus::parse(&r.string("status")?).unwrap_or(TransactionStatus::Finished),
+        status: TransactionStatus::parse(&r.string("status")?)
+            .unwrap_or(TransactionStatus::Finished),
         meter_start: r.i64("meter_start")?,
         meter_stop: r.opt_i64("meter_stop")?,
         started_at: r.time("started_at")?,
@@ -62,7 +65,8 @@ fn log_from_row(r: &AnyRow) -> StoreResult<StoredLogEntry> {
         id: r.i64("id")?,
         entry: LogEntry {
             charger_id: r.i64("charger_id")?,
-            direction: Direction::parse(&r.string("direction")?).unwrap_or(Direction::ChargerToCsms),
+            direction: Direction::parse(&r.string("direction")?)
+                .unwrap_or(Direction::ChargerToCsms),
             message_type: r.i64("message_type")? as i16,
             action: r.opt_string("action")?,
             message_id: r.opt_string("message_id")?,
@@ -100,15 +104,45 @@ impl HistoryStore for Db {
         }
         let order = match &q.sort {
             None => " ORDER BY x.started_at DESC, x.id DESC".to_owned(),
-            sort => crate::sql_order(sort.as_ref(), "x", &["id", "started_at", "stopped_at", "meter_start", "meter_stop", "created_at"]),
+            sort => crate::sql_order(
+                sort.as_ref(),
+                "x",
+                &[
+                    "id",
+                    "started_at",
+                    "stopped_at",
+                    "meter_start",
+                    "meter_stop",
+                    "created_at",
+                ],
+            ),
         };
-        crate::paginate(self.pool(), &format!("SELECT {TX_COLUMNS}{TX_FROM}"), TX_FROM, f, &order, q.page, tx_from_row).await
+        crate::paginate(
+            self.pool(),
+            &format!("SELECT {TX_COLUMNS}{TX_FROM}"),
+            TX_FROM,
+            f,
+            &order,
+            q.page,
+            tx_from_row,
+        )
+        .await
     }
 
-    async fn find_transaction(&self, team_ids: &[i64], id: i64) -> StoreResult<Option<Transaction>> {
+    async fn find_transaction(
+        &self,
+        team_ids: &[i64],
+        id: i64,
+    ) -> StoreResult<Option<Transaction>> {
         let mut sql = Sql::new(&format!("SELECT {TX_COLUMNS}{TX_FROM} WHERE "));
-        sql.bind_in("c.team_id", team_ids).push(" AND x.id = ").bind(id);
-        let row = sql.query().fetch_optional(self.pool()).await.map_err(db_err)?;
+        sql.bind_in("c.team_id", team_ids)
+            .push(" AND x.id = ")
+            .bind(id);
+        let row = sql
+            .query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err)?;
         row.as_ref().map(tx_from_row).transpose()
     }
 
@@ -136,7 +170,16 @@ impl HistoryStore for Db {
         let order = format!(" ORDER BY m.timestamp {dir}, m.id {dir}");
         let select = "SELECT m.id, m.charger_id, m.connector_id, m.transaction_id, m.timestamp, m.value, m.context, \
             m.format, m.measurand, m.phase, m.location, m.unit FROM meter_values m";
-        crate::paginate(self.pool(), select, " FROM meter_values m", f, &order, q.page, mv_from_row).await
+        crate::paginate(
+            self.pool(),
+            select,
+            " FROM meter_values m",
+            f,
+            &order,
+            q.page,
+            mv_from_row,
+        )
+        .await
     }
 
     async fn list_logs(&self, q: &LogQuery) -> StoreResult<Page<StoredLogEntry>> {
@@ -155,6 +198,15 @@ impl HistoryStore for Db {
         let dir = if q.descending { "DESC" } else { "ASC" };
         let order = format!(" ORDER BY l.id {dir}");
         let select = "SELECT l.id, l.charger_id, l.direction, l.message_type, l.action, l.message_id, l.payload, l.created_at FROM ocpp_logs l";
-        crate::paginate(self.pool(), select, " FROM ocpp_logs l", f, &order, q.page, log_from_row).await
+        crate::paginate(
+            self.pool(),
+            select,
+            " FROM ocpp_logs l",
+            f,
+            &order,
+            q.page,
+            log_from_row,
+        )
+        .await
     }
 }

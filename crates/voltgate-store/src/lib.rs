@@ -57,7 +57,9 @@ impl Db {
             return Err(OpenError::UnsupportedUrl(url.to_owned()));
         };
         let url = match backend {
-            Backend::Sqlite if !url.contains('?') && !url.contains(":memory:") => format!("{url}?mode=rwc"),
+            Backend::Sqlite if !url.contains('?') && !url.contains(":memory:") => {
+                format!("{url}?mode=rwc")
+            }
             _ => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url).map_err(OpenError::Connect)?;
@@ -98,7 +100,9 @@ impl Db {
 
     /// Applies the migrations that have not run yet; returns how many ran.
     pub async fn migrate(&self) -> Result<usize, OpenError> {
-        migrate::run(&self.pool, self.backend).await.map_err(|e| OpenError::Migrate(e.to_string()))
+        migrate::run(&self.pool, self.backend)
+            .await
+            .map_err(|e| OpenError::Migrate(e.to_string()))
     }
 
     /// Closes the pool, waiting for connections in use.
@@ -114,13 +118,20 @@ impl Db {
 #[async_trait]
 impl HealthStore for Db {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(sql::db_err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(sql::db_err)?;
         Ok(())
     }
 }
 
 /// `ORDER BY` for a requested sort, restricted to known columns (never user text in SQL).
-pub(crate) fn sql_order(sort: Option<&voltgate_core::store::Sort>, alias: &str, allowed: &[&str]) -> String {
+pub(crate) fn sql_order(
+    sort: Option<&voltgate_core::store::Sort>,
+    alias: &str,
+    allowed: &[&str],
+) -> String {
     match sort {
         Some(s) if allowed.contains(&s.column) => {
             let dir = if s.descending { "DESC" } else { "ASC" };
@@ -158,5 +169,9 @@ pub(crate) async fn paginate<T>(
         .await
         .map_err(sql::db_err)?;
     let items = rows.iter().map(map).collect::<StoreResult<Vec<T>>>()?;
-    Ok(voltgate_core::Page { items, total: total as u64, request: page })
+    Ok(voltgate_core::Page {
+        items,
+        total: total as u64,
+        request: page,
+    })
 }

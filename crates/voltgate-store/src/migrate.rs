@@ -22,7 +22,9 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx:
         let mut tx = pool.begin().await?;
         if backend == Backend::Postgres {
             // Two nodes starting at once must not both migrate.
-            sqlx::query("SELECT pg_advisory_xact_lock(7474)").execute(&mut *tx).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7474)")
+                .execute(&mut *tx)
+                .await?;
         }
         let done = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = $1")
             .bind(*version)
@@ -33,14 +35,20 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx:
             tx.commit().await?;
             continue;
         }
-        let script = if backend == Backend::Sqlite { sqlite } else { postgres };
+        let script = if backend == Backend::Sqlite {
+            sqlite
+        } else {
+            postgres
+        };
         tx.execute(*script).await?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(*version)
-            .bind(*name)
-            .bind(crate::sql::micros(time::OffsetDateTime::now_utc()))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(*version)
+        .bind(*name)
+        .bind(crate::sql::micros(time::OffsetDateTime::now_utc()))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         tracing::info!(version, name, "applied database migration");
         applied += 1;

@@ -9,7 +9,9 @@ use sqlx::{Any, Transaction as SqlTx};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use voltgate_core::model::{BootInfo, Card, MeterSample};
-use voltgate_core::store::{BatchItem, ReportStore, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, StoreResult};
+use voltgate_core::store::{
+    BatchItem, ReportStore, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, StoreResult,
+};
 use voltgate_core::types::{CardStatus, ConnectionStatus, TransactionStatus};
 
 use crate::sql::{db_err, micros, RowExt, Sql};
@@ -56,11 +58,28 @@ async fn insert_samples(tx: &mut SqlTx<'_, Any>, samples: &[&MeterSample]) -> St
         );
         for (i, s) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(s.charger_id).push(", ").bind(s.connector_id as i64).push(", ").bind(s.transaction_id);
-            sql.push(", ").bind(micros(s.timestamp)).push(", ").bind(s.value.as_str());
-            sql.push(", ").bind(s.context.as_deref()).push(", ").bind(s.format.as_deref());
-            sql.push(", ").bind(s.measurand.as_deref()).push(", ").bind(s.phase.as_deref());
-            sql.push(", ").bind(s.location.as_deref()).push(", ").bind(s.unit.as_deref()).push(")");
+            sql.bind(s.charger_id)
+                .push(", ")
+                .bind(s.connector_id as i64)
+                .push(", ")
+                .bind(s.transaction_id);
+            sql.push(", ")
+                .bind(micros(s.timestamp))
+                .push(", ")
+                .bind(s.value.as_str());
+            sql.push(", ")
+                .bind(s.context.as_deref())
+                .push(", ")
+                .bind(s.format.as_deref());
+            sql.push(", ")
+                .bind(s.measurand.as_deref())
+                .push(", ")
+                .bind(s.phase.as_deref());
+            sql.push(", ")
+                .bind(s.location.as_deref())
+                .push(", ")
+                .bind(s.unit.as_deref())
+                .push(")");
         }
         sql.query().execute(&mut **tx).await.map_err(db_err)?;
     }
@@ -69,7 +88,13 @@ async fn insert_samples(tx: &mut SqlTx<'_, Any>, samples: &[&MeterSample]) -> St
 
 #[async_trait]
 impl ReportStore for Db {
-    async fn record_boot(&self, charger_id: i64, b: &BootInfo, ocpp_version: &str, at: OffsetDateTime) -> StoreResult<()> {
+    async fn record_boot(
+        &self,
+        charger_id: i64,
+        b: &BootInfo,
+        ocpp_version: &str,
+        at: OffsetDateTime,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE chargers SET vendor = $1, model = $2, charge_point_serial_number = $3, charge_box_serial_number = $4, \
              firmware_version = $5, iccid = $6, imsi = $7, meter_type = $8, meter_serial_number = $9, ocpp_version = $10, \
@@ -93,13 +118,21 @@ impl ReportStore for Db {
         Ok(())
     }
 
-    async fn set_connection(&self, charger_id: i64, status: ConnectionStatus, ocpp_version: Option<&str>, at: OffsetDateTime) -> StoreResult<()> {
+    async fn set_connection(
+        &self,
+        charger_id: i64,
+        status: ConnectionStatus,
+        ocpp_version: Option<&str>,
+        at: OffsetDateTime,
+    ) -> StoreResult<()> {
         let column = match status {
             ConnectionStatus::Online => "last_connection_at",
             _ => "last_disconnection_at",
         };
         let mut sql = Sql::new("UPDATE chargers SET connection_status = ");
-        sql.bind(status.as_str()).push(&format!(", {column} = ")).bind(micros(at));
+        sql.bind(status.as_str())
+            .push(&format!(", {column} = "))
+            .bind(micros(at));
         if let Some(v) = ocpp_version {
             sql.push(", ocpp_version = ").bind(v);
         }
@@ -179,7 +212,11 @@ impl ReportStore for Db {
         Ok(())
     }
 
-    async fn find_card_for_charger(&self, charger_id: i64, uid_normalized: &str) -> StoreResult<Option<Card>> {
+    async fn find_card_for_charger(
+        &self,
+        charger_id: i64,
+        uid_normalized: &str,
+    ) -> StoreResult<Option<Card>> {
         let row = sqlx::query(&format!(
             "SELECT {CARD_COLUMNS} FROM cards WHERE uid_normalized = $1 AND team_id = (SELECT team_id FROM chargers WHERE id = $2)"
         ))
@@ -237,7 +274,10 @@ impl ReportStore for Db {
         .map_err(db_err)?
         .i64("id")?;
         tx.commit().await.map_err(db_err)?;
-        Ok(StartOutcome::Created { id, connector_busy: busy })
+        Ok(StartOutcome::Created {
+            id,
+            connector_busy: busy,
+        })
     }
 
     async fn stop_transaction(&self, s: StopTx) -> StoreResult<StopOutcome> {
@@ -251,7 +291,9 @@ impl ReportStore for Db {
             .await
             .map_err(db_err)?;
         let outcome = match existing {
-            Some(row) if row.string("status")? == TransactionStatus::Finished.as_str() => StopOutcome::AlreadyStopped { id: row.i64("id")? },
+            Some(row) if row.string("status")? == TransactionStatus::Finished.as_str() => {
+                StopOutcome::AlreadyStopped { id: row.i64("id")? }
+            }
             Some(row) => {
                 let id = row.i64("id")?;
                 sqlx::query(
@@ -317,7 +359,11 @@ impl ReportStore for Db {
         Ok(outcome)
     }
 
-    async fn active_transaction_id(&self, charger_id: i64, connector_id: i32) -> StoreResult<Option<i64>> {
+    async fn active_transaction_id(
+        &self,
+        charger_id: i64,
+        connector_id: i32,
+    ) -> StoreResult<Option<i64>> {
         let row = sqlx::query("SELECT id FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND status = 'active' ORDER BY id DESC LIMIT 1")
             .bind(charger_id)
             .bind(connector_id as i64)
@@ -346,9 +392,20 @@ impl ReportStore for Db {
             let mut sql = Sql::new("INSERT INTO ocpp_logs (charger_id, direction, message_type, action, message_id, payload, created_at) VALUES ");
             for (i, l) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
-                sql.bind(l.charger_id).push(", ").bind(l.direction.as_str()).push(", ").bind(l.message_type as i64);
-                sql.push(", ").bind(l.action.as_deref()).push(", ").bind(l.message_id.as_deref());
-                sql.push(", ").bind(l.payload.as_str()).push(", ").bind(micros(l.created_at)).push(")");
+                sql.bind(l.charger_id)
+                    .push(", ")
+                    .bind(l.direction.as_str())
+                    .push(", ")
+                    .bind(l.message_type as i64);
+                sql.push(", ")
+                    .bind(l.action.as_deref())
+                    .push(", ")
+                    .bind(l.message_id.as_deref());
+                sql.push(", ")
+                    .bind(l.payload.as_str())
+                    .push(", ")
+                    .bind(micros(l.created_at))
+                    .push(")");
             }
             sql.query().execute(&mut *tx).await.map_err(db_err)?;
         }

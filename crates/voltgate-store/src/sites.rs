@@ -41,10 +41,23 @@ fn site_from_row(r: &AnyRow) -> StoreResult<Site> {
 }
 
 impl Db {
-    async fn site_where(&self, team_ids: &[i64], column: &str, value: crate::sql::Arg) -> StoreResult<Option<Site>> {
+    async fn site_where(
+        &self,
+        team_ids: &[i64],
+        column: &str,
+        value: crate::sql::Arg,
+    ) -> StoreResult<Option<Site>> {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS}{FROM} WHERE "));
-        sql.bind_in("s.team_id", team_ids).push(" AND ").push(column).push(" = ").bind(value);
-        let row = sql.query().fetch_optional(self.pool()).await.map_err(db_err)?;
+        sql.bind_in("s.team_id", team_ids)
+            .push(" AND ")
+            .push(column)
+            .push(" = ")
+            .bind(value);
+        let row = sql
+            .query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err)?;
         row.as_ref().map(site_from_row).transpose()
     }
 }
@@ -76,7 +89,9 @@ impl SiteStore for Db {
         .execute(self.pool())
         .await
         .map_err(db_err)?;
-        self.find_site(&[site.team_id], uuid).await?.ok_or(StoreError::NotFound)
+        self.find_site(&[site.team_id], uuid)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     async fn list_sites(&self, q: &SiteQuery) -> StoreResult<Page<Site>> {
@@ -84,14 +99,33 @@ impl SiteStore for Db {
         filter.bind_in("s.team_id", &q.team_ids);
         if let Some(search) = &q.search {
             let pattern = format!("%{}%", search.to_lowercase());
-            filter.push(" AND (LOWER(s.name) LIKE ").bind(pattern.clone()).push(" OR LOWER(COALESCE(s.city, '')) LIKE ").bind(pattern).push(")");
+            filter
+                .push(" AND (LOWER(s.name) LIKE ")
+                .bind(pattern.clone())
+                .push(" OR LOWER(COALESCE(s.city, '')) LIKE ")
+                .bind(pattern)
+                .push(")");
         }
-        let order = crate::sql_order(q.sort.as_ref(), "s", &["id", "name", "created_at", "updated_at", "city"]);
-        crate::paginate(self.pool(), &format!("SELECT {COLUMNS}{FROM}"), FROM, filter, &order, q.page, site_from_row).await
+        let order = crate::sql_order(
+            q.sort.as_ref(),
+            "s",
+            &["id", "name", "created_at", "updated_at", "city"],
+        );
+        crate::paginate(
+            self.pool(),
+            &format!("SELECT {COLUMNS}{FROM}"),
+            FROM,
+            filter,
+            &order,
+            q.page,
+            site_from_row,
+        )
+        .await
     }
 
     async fn find_site(&self, team_ids: &[i64], uuid: Uuid) -> StoreResult<Option<Site>> {
-        self.site_where(team_ids, "s.uuid", uuid.to_string().into()).await
+        self.site_where(team_ids, "s.uuid", uuid.to_string().into())
+            .await
     }
 
     async fn find_site_by_id(&self, team_ids: &[i64], id: i64) -> StoreResult<Option<Site>> {
@@ -132,8 +166,16 @@ impl SiteStore for Db {
 
     async fn delete_site(&self, id: i64) -> StoreResult<()> {
         let mut tx = self.pool().begin().await.map_err(db_err)?;
-        sqlx::query("UPDATE chargers SET site_id = NULL WHERE site_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
-        sqlx::query("DELETE FROM sites WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        sqlx::query("UPDATE chargers SET site_id = NULL WHERE site_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("DELETE FROM sites WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(())
     }

@@ -69,7 +69,10 @@ pub(crate) struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        Self { text: text.to_owned(), args: Vec::new() }
+        Self {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, text: &str) -> &mut Self {
@@ -131,7 +134,8 @@ pub(crate) fn micros(t: OffsetDateTime) -> i64 {
 }
 
 pub(crate) fn from_micros(v: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(v as i128 * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(v as i128 * 1000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Typed getters on a row, with database errors mapped once.
@@ -163,20 +167,25 @@ impl RowExt for AnyRow {
         self.try_get::<i64, _>(col).map_err(|e| col_err(col, e))
     }
     fn opt_i64(&self, col: &str) -> Result<Option<i64>, StoreError> {
-        self.try_get::<Option<i64>, _>(col).map_err(|e| col_err(col, e))
+        self.try_get::<Option<i64>, _>(col)
+            .map_err(|e| col_err(col, e))
     }
     fn string(&self, col: &str) -> Result<String, StoreError> {
         self.try_get::<String, _>(col).map_err(|e| col_err(col, e))
     }
     fn opt_string(&self, col: &str) -> Result<Option<String>, StoreError> {
-        self.try_get::<Option<String>, _>(col).map_err(|e| col_err(col, e))
+        self.try_get::<Option<String>, _>(col)
+            .map_err(|e| col_err(col, e))
     }
     fn opt_f64(&self, col: &str) -> Result<Option<f64>, StoreError> {
-        self.try_get::<Option<f64>, _>(col).map_err(|e| col_err(col, e))
+        self.try_get::<Option<f64>, _>(col)
+            .map_err(|e| col_err(col, e))
     }
     fn boolean(&self, col: &str) -> Result<bool, StoreError> {
         // Booleans are stored as 0/1 BIGINT: the one representation both engines decode alike.
-        self.try_get::<i64, _>(col).map(|v| v != 0).map_err(|e| col_err(col, e))
+        self.try_get::<i64, _>(col)
+            .map(|v| v != 0)
+            .map_err(|e| col_err(col, e))
     }
 }
 

@@ -19,7 +19,8 @@ pub async fn fresh_postgres_url(server_url: &str) -> Result<String, sqlx::Error>
     sqlx::any::install_default_drivers();
     let name = format!("voltgate_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::AnyConnection::connect(server_url).await?;
-    conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await?;
     conn.close().await?;
     let base = match server_url.rfind('/') {
         Some(i) if i > "postgres://".len() => &server_url[..i],

@@ -39,7 +39,10 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("api", &self.api_addr).field("ocpp", &self.ocpp_addr).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("api", &self.api_addr)
+            .field("ocpp", &self.ocpp_addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,43 +54,90 @@ impl Application {
                  run a single node without it"
             );
         }
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("could not create the data directory {}", config.data_dir.display()))?;
-        voltgate_ocpp::precompile_schemas(voltgate_ocpp::OcppVersion::V16).context("the embedded OCPP schemas do not compile")?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "could not create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+        voltgate_ocpp::precompile_schemas(voltgate_ocpp::OcppVersion::V16)
+            .context("the embedded OCPP schemas do not compile")?;
 
-        let db = Db::connect(&config.database_url)
+        let db = Db::connect(&config.database_url).await.with_context(|| {
+            format!(
+                "could not open the database {}",
+                redact(&config.database_url)
+            )
+        })?;
+        db.migrate()
             .await
-            .with_context(|| format!("could not open the database {}", redact(&config.database_url)))?;
-        db.migrate().await.context("could not migrate the database")?;
+            .context("could not migrate the database")?;
         let store: Arc<dyn Store> = Arc::new(db.clone());
-        let stale = store.reset_connections(time::OffsetDateTime::now_utc()).await?;
+        let stale = store
+            .reset_connections(time::OffsetDateTime::now_utc())
+            .await?;
         if stale > 0 {
-            tracing::info!(chargers = stale, "marked chargers offline that were online when Voltgate last stopped");
+            tracing::info!(
+                chargers = stale,
+                "marked chargers offline that were online when Voltgate last stopped"
+            );
         }
         let boot = bootstrap::ensure_admin(store.as_ref(), &config).await?;
 
         let metrics = Arc::new(Metrics::default());
         let (batch, writer) = batch_channel(store.clone(), metrics.clone(), 16_384);
-        let settings = OcppSettings { heartbeat_interval_seconds: config.heartbeat_interval };
-        let service = Arc::new(OcppService::new(store.clone(), batch, Arc::new(SystemClock), metrics.clone(), settings));
+        let settings = OcppSettings {
+            heartbeat_interval_seconds: config.heartbeat_interval,
+        };
+        let service = Arc::new(OcppService::new(
+            store.clone(),
+            batch,
+            Arc::new(SystemClock),
+            metrics.clone(),
+            settings,
+        ));
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
         let gateway_config = GatewayConfig {
-            auto_register_team_id: if config.auto_register { Some(boot.admin_team_id) } else { None },
+            auto_register_team_id: if config.auto_register {
+                Some(boot.admin_team_id)
+            } else {
+                None
+            },
             ping_interval: config.ping_interval,
             idle_timeout: config.idle_timeout,
             ..GatewayConfig::default()
         };
         let default_licenses = gateway_config.default_licenses;
-        let gateway = Gateway::new(gateway_config, service, metrics.clone(), shutdown.clone(), tracker.clone());
-        let api_state = voltgate_api::ApiState { store, metrics, default_licenses };
+        let gateway = Gateway::new(
+            gateway_config,
+            service,
+            metrics.clone(),
+            shutdown.clone(),
+            tracker.clone(),
+        );
+        let api_state = voltgate_api::ApiState {
+            store,
+            metrics,
+            default_licenses,
+        };
 
         let api_listener = TcpListener::bind(config.api_listen)
             .await
-            .with_context(|| format!("could not listen on {} for the API (is the port in use? set --api-listen)", config.api_listen))?;
+            .with_context(|| {
+                format!(
+                    "could not listen on {} for the API (is the port in use? set --api-listen)",
+                    config.api_listen
+                )
+            })?;
         let ocpp_listener = TcpListener::bind(config.ocpp_listen)
             .await
-            .with_context(|| format!("could not listen on {} for OCPP (is the port in use? set --ocpp-listen)", config.ocpp_listen))?;
+            .with_context(|| {
+                format!(
+                    "could not listen on {} for OCPP (is the port in use? set --ocpp-listen)",
+                    config.ocpp_listen
+                )
+            })?;
         let api_addr = api_listener.local_addr()?;
         let ocpp_addr = ocpp_listener.local_addr()?;
         Ok(Self {
@@ -124,8 +174,23 @@ impl Application {
     }
 
     /// Serves until `stop` completes, then shuts down gracefully.
-    pub async fn run_until_stopped(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { api_listener, ocpp_listener, api_addr, ocpp_addr, db, gateway, api_state, writer, shutdown, tracker, .. } = self;
+    pub async fn run_until_stopped(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            api_listener,
+            ocpp_listener,
+            api_addr,
+            ocpp_addr,
+            db,
+            gateway,
+            api_state,
+            writer,
+            shutdown,
+            tracker,
+            ..
+        } = self;
         tracing::info!(api = %api_addr, ocpp = %ocpp_addr, "listening: REST API on http://{api_addr}/api/v3, docs on http://{api_addr}/docs, chargers connect to ws://{ocpp_addr}/<identity>");
 
         let writer_stop = CancellationToken::new();
@@ -140,18 +205,27 @@ impl Application {
 
         let api = axum::serve(api_listener, voltgate_api::router(api_state))
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-        let ocpp = axum::serve(ocpp_listener, voltgate_gateway::router(gateway).into_make_service())
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let ocpp = axum::serve(
+            ocpp_listener,
+            voltgate_gateway::router(gateway).into_make_service(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let (api_result, ocpp_result) = tokio::join!(api.into_future(), ocpp.into_future());
         api_result.context("the API server failed")?;
         ocpp_result.context("the OCPP server failed")?;
 
         tracker.close();
-        if tokio::time::timeout(Duration::from_secs(10), tracker.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), tracker.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("some charger connections did not close within 10 s");
         }
         writer_stop.cancel();
-        if tokio::time::timeout(Duration::from_secs(30), writer_task).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(30), writer_task)
+            .await
+            .is_err()
+        {
             tracing::error!("queued writes did not finish within 30 s");
         }
         db.close().await;
@@ -178,7 +252,10 @@ fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_database_passwords() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
     }

@@ -21,11 +21,16 @@ pub struct Bootstrap {
 pub async fn ensure_admin(store: &dyn Store, config: &Config) -> anyhow::Result<Bootstrap> {
     if store.count_users().await? == 0 {
         let user = store.create_user("Admin", ADMIN_EMAIL, true).await?;
-        let team = store.create_team(user.id, "Admin's team", Some(ADMIN_EMAIL), "Personal", true).await?;
+        let team = store
+            .create_team(user.id, "Admin's team", Some(ADMIN_EMAIL), "Personal", true)
+            .await?;
         let token = generate_token();
-        store.create_token(user.id, "admin (first start)", &hash_token(&token)).await?;
+        store
+            .create_token(user.id, "admin (first start)", &hash_token(&token))
+            .await?;
         let path = config.data_dir.join("admin-token");
-        write_secret(&path, &token).with_context(|| format!("could not write {}", path.display()))?;
+        write_secret(&path, &token)
+            .with_context(|| format!("could not write {}", path.display()))?;
         if config.print_admin_token {
             println!(
                 "\nCreated the admin user ({ADMIN_EMAIL}) and an API token. It is shown only this once\n\
@@ -34,15 +39,27 @@ pub async fn ensure_admin(store: &dyn Store, config: &Config) -> anyhow::Result<
             );
         }
         tracing::info!(path = %path.display(), "created the admin user and wrote the admin token file");
-        return Ok(Bootstrap { admin_team_id: team.id, new_token: Some(token) });
+        return Ok(Bootstrap {
+            admin_team_id: team.id,
+            new_token: Some(token),
+        });
     }
     let admin = store.find_user_by_email(ADMIN_EMAIL).await?;
     let team_id = match admin {
-        Some(admin) => store.memberships(admin.id).await?.into_iter().map(|m| m.team.id).next(),
+        Some(admin) => store
+            .memberships(admin.id)
+            .await?
+            .into_iter()
+            .map(|m| m.team.id)
+            .next(),
         None => None,
     };
-    let team_id = team_id.context("the admin user or their team is missing; auto-registration needs it")?;
-    Ok(Bootstrap { admin_team_id: team_id, new_token: None })
+    let team_id =
+        team_id.context("the admin user or their team is missing; auto-registration needs it")?;
+    Ok(Bootstrap {
+        admin_team_id: team_id,
+        new_token: None,
+    })
 }
 
 fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {

@@ -44,7 +44,11 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     fn config(&self) -> anyhow::Result<Config> {
-        Config::resolve(ServeArgs { data_dir: self.data_dir.clone(), database_url: self.database_url.clone(), ..Default::default() })
+        Config::resolve(ServeArgs {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            ..Default::default()
+        })
     }
 }
 
@@ -83,17 +87,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Applied {applied} migration(s); the database is up to date.");
             Ok(())
         }
-        Command::Token(TokenCommand::Create { database, email, name }) => {
+        Command::Token(TokenCommand::Create {
+            database,
+            email,
+            name,
+        }) => {
             logging::init(LogFormat::Text);
             let config = database.config()?;
             let store = Db::connect(&config.database_url).await?;
             store.migrate().await?;
-            let user = store
-                .find_user_by_email(&email)
-                .await?
-                .with_context(|| format!("no user with e-mail {email}; start `voltgate serve` once to create the admin"))?;
+            let user = store.find_user_by_email(&email).await?.with_context(|| {
+                format!(
+                    "no user with e-mail {email}; start `voltgate serve` once to create the admin"
+                )
+            })?;
             let token = generate_token();
-            store.create_token(user.id, &name, &hash_token(&token)).await?;
+            store
+                .create_token(user.id, &name, &hash_token(&token))
+                .await?;
             println!("{token}");
             Ok(())
         }
@@ -135,4 +146,3 @@ mod tests {
         super::Cli::command().debug_assert();
     }
 }
-

@@ -89,31 +89,53 @@ pub struct Config {
 impl Config {
     /// Defaults for a data directory (used by tests with port 0 listeners).
     pub fn for_data_dir(data_dir: &Path) -> Self {
-        Self::resolve(ServeArgs { data_dir: Some(data_dir.to_owned()), ..Default::default() }).expect("defaults are valid")
+        Self::resolve(ServeArgs {
+            data_dir: Some(data_dir.to_owned()),
+            ..Default::default()
+        })
+        .expect("defaults are valid")
     }
 
     pub fn resolve(args: ServeArgs) -> anyhow::Result<Self> {
         let file: FileConfig = match &args.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("could not read the config file {}", path.display()))?;
-                toml::from_str(&text).with_context(|| format!("the config file {} is not valid", path.display()))?
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("could not read the config file {}", path.display())
+                })?;
+                toml::from_str(&text)
+                    .with_context(|| format!("the config file {} is not valid", path.display()))?
             }
             None => FileConfig::default(),
         };
-        let data_dir = args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("voltgate-data"));
+        let data_dir = args
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("voltgate-data"));
         let database_url = args
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("voltgate.db").display()));
         Ok(Self {
             database_url,
-            api_listen: args.api_listen.or(file.api_listen).unwrap_or_else(|| ([127, 0, 0, 1], 8080).into()),
-            ocpp_listen: args.ocpp_listen.or(file.ocpp_listen).unwrap_or_else(|| ([127, 0, 0, 1], 9000).into()),
+            api_listen: args
+                .api_listen
+                .or(file.api_listen)
+                .unwrap_or_else(|| ([127, 0, 0, 1], 8080).into()),
+            ocpp_listen: args
+                .ocpp_listen
+                .or(file.ocpp_listen)
+                .unwrap_or_else(|| ([127, 0, 0, 1], 9000).into()),
             auto_register: args.auto_register || file.auto_register.unwrap_or(false),
             nats_url: args.nats_url.or(file.nats_url),
             demo: args.demo || file.demo.unwrap_or(false),
-            log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
-            heartbeat_interval: args.heartbeat_interval.or(file.heartbeat_interval).unwrap_or(300),
+            log_format: args
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Text),
+            heartbeat_interval: args
+                .heartbeat_interval
+                .or(file.heartbeat_interval)
+                .unwrap_or(300),
             ping_interval: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             print_admin_token: true,
@@ -140,14 +162,26 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vg-config-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("voltgate.toml");
-        std::fs::write(&file, "api_listen = \"0.0.0.0:8081\"\nocpp_listen = \"0.0.0.0:9001\"\nauto_register = true\n").unwrap();
-        let args = ServeArgs { config: Some(file.clone()), ocpp_listen: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
+        std::fs::write(
+            &file,
+            "api_listen = \"0.0.0.0:8081\"\nocpp_listen = \"0.0.0.0:9001\"\nauto_register = true\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            ocpp_listen: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        };
         let c = Config::resolve(args).unwrap();
         assert_eq!(c.api_listen.to_string(), "0.0.0.0:8081");
         assert_eq!(c.ocpp_listen.to_string(), "127.0.0.1:0");
         assert!(c.auto_register);
         std::fs::write(&file, "api_listn = \"x\"\n").unwrap();
-        let err = Config::resolve(ServeArgs { config: Some(file), ..Default::default() }).unwrap_err();
+        let err = Config::resolve(ServeArgs {
+            config: Some(file),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert!(format!("{err:#}").contains("api_listn"), "{err:#}");
     }
 }

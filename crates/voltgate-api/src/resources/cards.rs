@@ -5,29 +5,32 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
 use voltgate_core::model::Card;
 use voltgate_core::store::{CardPatch, CardQuery, NewCard};
 use voltgate_core::types::{CardStatus, IdTag};
 
 use crate::auth::Caller;
 use crate::body::Body;
-use crate::envelope::{data, filter, page_request, paginated, Data, Params};
+use crate::envelope::{data, filter, page_request, paginated, Data, Paginated, Params};
 use crate::error::{ApiError, ApiResult};
 use crate::views::CardView;
 use crate::ApiState;
 
 pub(crate) fn router() -> Router<ApiState> {
-    Router::new()
-        .route("/cards", get(list).post(create))
-        .route("/cards/{uid}", get(show).put(update).patch(update).delete(destroy))
+    Router::new().route("/cards", get(list).post(create)).route(
+        "/cards/{uid}",
+        get(show).put(update).patch(update).delete(destroy),
+    )
 }
 
 const STATUSES: &[&str] = &["accepted", "blocked", "expired"];
 
 /// Documents the body for OpenAPI; the body itself is validated field by field (`body.rs`).
 #[derive(Debug, utoipa::ToSchema)]
-#[expect(dead_code, reason = "documentation schema: bodies are parsed by body.rs")]
+#[expect(
+    dead_code,
+    reason = "documentation schema: bodies are parsed by body.rs"
+)]
 pub(crate) struct CardBody {
     /// The OCPP idTag, at most 20 characters, case-insensitive, unique per team. Create only.
     pub uid: String,
@@ -42,11 +45,18 @@ pub(crate) struct CardBody {
 }
 
 async fn visible(state: &ApiState, caller: &Caller, uid: &str) -> ApiResult<Card> {
-    state.store.find_card(&caller.team_ids(), uid).await?.ok_or(ApiError::NotFound)
+    state
+        .store
+        .find_card(&caller.team_ids(), uid)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 fn common(b: &mut Body) -> CardPatch {
-    let mut p = CardPatch { name: b.opt_string("name", 255), ..Default::default() };
+    let mut p = CardPatch {
+        name: b.opt_string("name", 255),
+        ..Default::default()
+    };
     match b.opt_choice("status", STATUSES) {
         Some(Some(s)) => p.status = CardStatus::parse(&s),
         Some(None) => b.error("status", "This field is required."),
@@ -59,27 +69,56 @@ fn common(b: &mut Body) -> CardPatch {
 
 #[utoipa::path(get, path = "/api/v3/cards", tag = "Cards", params(("filter[status]" = Option<String>, Query), ("search" = Option<String>, Query), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
     responses((status = 200, body = inline(Data<Vec<CardView>>))))]
-pub(crate) async fn list(State(state): State<ApiState>, caller: Caller, OriginalUri(uri): OriginalUri, Query(params): Query<Params>) -> ApiResult<Json<Value>> {
+pub(crate) async fn list(
+    State(state): State<ApiState>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Query<Params>,
+) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
     let status = match filter(&params, "status") {
-        Some(s) => Some(CardStatus::parse(s).ok_or_else(|| ApiError::field("filter[status]", "Must be one of: accepted, blocked, expired."))?),
+        Some(s) => Some(CardStatus::parse(s).ok_or_else(|| {
+            ApiError::field(
+                "filter[status]",
+                "Must be one of: accepted, blocked, expired.",
+            )
+        })?),
         None => None,
     };
-    let query = CardQuery { team_ids: caller.team_ids(), status, search: filter(&params, "search").map(str::to_owned), page: page_request(&params)? };
+    let query = CardQuery {
+        team_ids: caller.team_ids(),
+        status,
+        search: filter(&params, "search").map(str::to_owned),
+        page: page_request(&params)?,
+    };
     let page = state.store.list_cards(&query).await?;
     Ok(paginated(&uri, page.map(|c| CardView::from(&c))))
 }
 
 #[utoipa::path(post, path = "/api/v3/cards", tag = "Cards", request_body = CardBody, responses((status = 201, body = inline(Data<CardView>)), (status = 422)))]
-pub(crate) async fn create(State(state): State<ApiState>, caller: Caller, bytes: Bytes) -> ApiResult<(StatusCode, Json<Data<CardView>>)> {
+pub(crate) async fn create(
+    State(state): State<ApiState>,
+    caller: Caller,
+    bytes: Bytes,
+) -> ApiResult<(StatusCode, Json<Data<CardView>>)> {
     let mut b = Body::parse(&bytes)?;
-    b.only(&["uid", "name", "status", "expires_at", "parent_uid", "team_uuid"]);
+    b.only(&[
+        "uid",
+        "name",
+        "status",
+        "expires_at",
+        "parent_uid",
+        "team_uuid",
+    ]);
     let uid = b.required_string("uid", IdTag::MAX_LEN);
     let p = common(&mut b);
     let team_id = match b.opt_uuid("team_uuid").flatten() {
         Some(uuid) => match caller.writable_team(uuid) {
             Some(m) => Some(m.team.id),
             None => {
-                b.error("team_uuid", "The uuid of an existing record in the teams table.");
+                b.error(
+                    "team_uuid",
+                    "The uuid of an existing record in the teams table.",
+                );
                 None
             }
         },
@@ -96,20 +135,31 @@ pub(crate) async fn create(State(state): State<ApiState>, caller: Caller, bytes:
         parent_uid: p.parent_uid.flatten(),
     };
     let card = match state.store.create_card(card).await {
-        Err(voltgate_core::StoreError::Conflict(_)) => return Err(ApiError::field("uid", "Has already been taken.")),
+        Err(voltgate_core::StoreError::Conflict(_)) => {
+            return Err(ApiError::field("uid", "Has already been taken."))
+        }
         other => other?,
     };
     Ok((StatusCode::CREATED, data(CardView::from(&card))))
 }
 
 #[utoipa::path(get, path = "/api/v3/cards/{uid}", tag = "Cards", params(("uid" = String, Path)), responses((status = 200, body = inline(Data<CardView>)), (status = 404)))]
-pub(crate) async fn show(State(state): State<ApiState>, caller: Caller, Path(uid): Path<String>) -> ApiResult<Json<Data<CardView>>> {
+pub(crate) async fn show(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(uid): Path<String>,
+) -> ApiResult<Json<Data<CardView>>> {
     Ok(data(CardView::from(&visible(&state, &caller, &uid).await?)))
 }
 
 #[utoipa::path(put, path = "/api/v3/cards/{uid}", tag = "Cards", params(("uid" = String, Path)), request_body = CardBody,
     responses((status = 200, body = inline(Data<CardView>)), (status = 404), (status = 422)))]
-pub(crate) async fn update(State(state): State<ApiState>, caller: Caller, Path(uid): Path<String>, bytes: Bytes) -> ApiResult<Json<Data<CardView>>> {
+pub(crate) async fn update(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(uid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Data<CardView>>> {
     let card = visible(&state, &caller, &uid).await?;
     let mut b = Body::parse(&bytes)?;
     b.only(&["name", "status", "expires_at", "parent_uid"]);
@@ -123,7 +173,11 @@ pub(crate) async fn update(State(state): State<ApiState>, caller: Caller, Path(u
 }
 
 #[utoipa::path(delete, path = "/api/v3/cards/{uid}", tag = "Cards", params(("uid" = String, Path)), responses((status = 204), (status = 404)))]
-pub(crate) async fn destroy(State(state): State<ApiState>, caller: Caller, Path(uid): Path<String>) -> ApiResult<StatusCode> {
+pub(crate) async fn destroy(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(uid): Path<String>,
+) -> ApiResult<StatusCode> {
     let card = visible(&state, &caller, &uid).await?;
     if !caller.can_write(card.team_id) {
         return Err(ApiError::Forbidden);

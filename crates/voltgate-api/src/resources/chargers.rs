@@ -5,7 +5,6 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
 use uuid::Uuid;
 use voltgate_core::auth::{generate_pincode, hash_charger_password};
 use voltgate_core::model::Charger;
@@ -15,7 +14,7 @@ use voltgate_core::types::{ChargerIdentity, ConnectionStatus};
 use super::path_uuid;
 use crate::auth::Caller;
 use crate::body::Body;
-use crate::envelope::{data, filter, page_request, paginated, sort, Data, Params};
+use crate::envelope::{data, filter, page_request, paginated, sort, Data, Paginated, Params};
 use crate::error::{ApiError, ApiResult};
 use crate::views::ChargerView;
 use crate::ApiState;
@@ -23,12 +22,18 @@ use crate::ApiState;
 pub(crate) fn router() -> Router<ApiState> {
     Router::new()
         .route("/chargers", get(list).post(create))
-        .route("/chargers/{charger}", get(show).put(update).patch(update).delete(destroy))
+        .route(
+            "/chargers/{charger}",
+            get(show).put(update).patch(update).delete(destroy),
+        )
 }
 
 /// Documents the body for OpenAPI; the body itself is validated field by field (`body.rs`).
 #[derive(Debug, utoipa::ToSchema)]
-#[expect(dead_code, reason = "documentation schema: bodies are parsed by body.rs")]
+#[expect(
+    dead_code,
+    reason = "documentation schema: bodies are parsed by body.rs"
+)]
 pub(crate) struct CreateCharger {
     /// The OCPP identity (last segment of the charger's WebSocket URL): required, unique, at most
     /// 45 characters of `a-z A-Z 0-9 * - _ = : + | @ .`.
@@ -46,7 +51,10 @@ pub(crate) struct CreateCharger {
 
 /// Documents the body for OpenAPI; the body itself is validated field by field (`body.rs`).
 #[derive(Debug, utoipa::ToSchema)]
-#[expect(dead_code, reason = "documentation schema: bodies are parsed by body.rs")]
+#[expect(
+    dead_code,
+    reason = "documentation schema: bodies are parsed by body.rs"
+)]
 pub(crate) struct UpdateCharger {
     pub reference: Option<String>,
     /// Move to another site of the same team, or `null` to detach.
@@ -56,9 +64,17 @@ pub(crate) struct UpdateCharger {
 }
 
 /// A charger the caller can see, or 404.
-pub(crate) async fn visible_charger(state: &ApiState, caller: &Caller, uuid: &str) -> ApiResult<Charger> {
+pub(crate) async fn visible_charger(
+    state: &ApiState,
+    caller: &Caller,
+    uuid: &str,
+) -> ApiResult<Charger> {
     let uuid = path_uuid(uuid)?;
-    state.store.find_charger(&caller.team_ids(), uuid).await?.ok_or(ApiError::NotFound)
+    state
+        .store
+        .find_charger(&caller.team_ids(), uuid)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 pub(crate) async fn view(state: &ApiState, charger: &Charger) -> ApiResult<ChargerView> {
@@ -82,19 +98,34 @@ fn password_field(b: &mut Body) -> Option<Option<String>> {
         ("filter[connection_status]" = Option<String>, Query), ("filter[status]" = Option<String>, Query), ("search" = Option<String>, Query),
         ("sort" = Option<String>, Query, description = "id, identity, reference, created_at, updated_at, connection_status, status, last_heartbeat_at; prefix - for descending")),
     responses((status = 200, description = "Paginated chargers", body = inline(Data<Vec<ChargerView>>))))]
-pub(crate) async fn list(State(state): State<ApiState>, caller: Caller, OriginalUri(uri): OriginalUri, Query(params): Query<Params>) -> ApiResult<Json<Value>> {
+pub(crate) async fn list(
+    State(state): State<ApiState>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Query<Params>,
+) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
     let team_ids = caller.team_ids();
     let site_id = match filter(&params, "site_uuid") {
         Some(s) => {
-            let uuid = Uuid::parse_str(s).map_err(|_| ApiError::field("filter[site_uuid]", "Must be a valid UUID."))?;
+            let uuid = Uuid::parse_str(s)
+                .map_err(|_| ApiError::field("filter[site_uuid]", "Must be a valid UUID."))?;
             // An invisible site filters to nothing, like an unknown one.
-            Some(state.store.find_site(&team_ids, uuid).await?.map_or(-1, |s| s.id))
+            Some(
+                state
+                    .store
+                    .find_site(&team_ids, uuid)
+                    .await?
+                    .map_or(-1, |s| s.id),
+            )
         }
         None => None,
     };
     let connection_status = match filter(&params, "connection_status") {
         Some(s) => Some(ConnectionStatus::parse(s).ok_or_else(|| {
-            ApiError::field("filter[connection_status]", "Must be one of: never_seen, online, offline.")
+            ApiError::field(
+                "filter[connection_status]",
+                "Must be one of: never_seen, online, offline.",
+            )
         })?),
         None => None,
     };
@@ -104,13 +135,28 @@ pub(crate) async fn list(State(state): State<ApiState>, caller: Caller, Original
         connection_status,
         status: filter(&params, "status").map(str::to_owned),
         search: filter(&params, "search").map(str::to_owned),
-        sort: sort(&params, &["id", "identity", "reference", "created_at", "updated_at", "connection_status", "status", "last_heartbeat_at"])?,
+        sort: sort(
+            &params,
+            &[
+                "id",
+                "identity",
+                "reference",
+                "created_at",
+                "updated_at",
+                "connection_status",
+                "status",
+                "last_heartbeat_at",
+            ],
+        )?,
         page: page_request(&params)?,
     };
     let page = state.store.list_chargers(&query).await?;
     let ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
     let connectors = state.store.list_connectors(&ids).await?;
-    Ok(paginated(&uri, page.map(|c| ChargerView::new(&c, &connectors))))
+    Ok(paginated(
+        &uri,
+        page.map(|c| ChargerView::new(&c, &connectors)),
+    ))
 }
 
 /// Validated input for a new charger, shared with the deprecated v2 route.
@@ -131,7 +177,12 @@ pub(crate) fn identity_field(b: &mut Body) -> Option<String> {
     }
 }
 
-pub(crate) async fn insert_charger(state: &ApiState, team_id: i64, site_id: Option<i64>, input: NewChargerInput) -> ApiResult<Charger> {
+pub(crate) async fn insert_charger(
+    state: &ApiState,
+    team_id: i64,
+    site_id: Option<i64>,
+    input: NewChargerInput,
+) -> ApiResult<Charger> {
     let uuid = Uuid::new_v4();
     let (smart, pro) = state.default_licenses;
     let created = state
@@ -149,7 +200,9 @@ pub(crate) async fn insert_charger(state: &ApiState, team_id: i64, site_id: Opti
         })
         .await;
     match created {
-        Err(voltgate_core::StoreError::Conflict("identity")) => Err(ApiError::field("identity", "Has already been taken.")),
+        Err(voltgate_core::StoreError::Conflict("identity")) => {
+            Err(ApiError::field("identity", "Has already been taken."))
+        }
         other => Ok(other?),
     }
 }
@@ -157,9 +210,19 @@ pub(crate) async fn insert_charger(state: &ApiState, team_id: i64, site_id: Opti
 /// Registers a charger by its OCPP identity.
 #[utoipa::path(post, path = "/api/v3/chargers", tag = "Chargers", request_body = CreateCharger,
     responses((status = 201, body = inline(Data<ChargerView>)), (status = 422, description = "e.g. identity: Must not be greater than 45 characters.")))]
-pub(crate) async fn create(State(state): State<ApiState>, caller: Caller, bytes: Bytes) -> ApiResult<(StatusCode, Json<Data<ChargerView>>)> {
+pub(crate) async fn create(
+    State(state): State<ApiState>,
+    caller: Caller,
+    bytes: Bytes,
+) -> ApiResult<(StatusCode, Json<Data<ChargerView>>)> {
     let mut b = Body::parse(&bytes)?;
-    b.only(&["identity", "reference", "site_uuid", "team_uuid", "password"]);
+    b.only(&[
+        "identity",
+        "reference",
+        "site_uuid",
+        "team_uuid",
+        "password",
+    ]);
     let identity = identity_field(&mut b);
     let reference = b.opt_string("reference", 255).flatten();
     let password = password_field(&mut b).flatten();
@@ -169,26 +232,40 @@ pub(crate) async fn create(State(state): State<ApiState>, caller: Caller, bytes:
     if let Some(site_uuid) = site {
         match state.store.find_site(&caller.team_ids(), site_uuid).await? {
             Some(s) if caller.can_write(s.team_id) => target = Some((s.team_id, Some(s.id))),
-            _ => b.error("site_uuid", "The uuid of an existing record in the sites table."),
+            _ => b.error(
+                "site_uuid",
+                "The uuid of an existing record in the sites table.",
+            ),
         }
     } else if let Some(team_uuid) = team {
         match caller.writable_team(team_uuid) {
             Some(m) => target = Some((m.team.id, None)),
-            None => b.error("team_uuid", "The uuid of an existing record in the teams table."),
+            None => b.error(
+                "team_uuid",
+                "The uuid of an existing record in the teams table.",
+            ),
         }
     } else {
         target = caller.default_team().map(|m| (m.team.id, None));
     }
     b.finish()?;
     let (team_id, site_id) = target.ok_or(ApiError::Forbidden)?;
-    let input = NewChargerInput { identity: identity.unwrap_or_default(), reference, password };
+    let input = NewChargerInput {
+        identity: identity.unwrap_or_default(),
+        reference,
+        password,
+    };
     let charger = insert_charger(&state, team_id, site_id, input).await?;
     Ok((StatusCode::CREATED, data(view(&state, &charger).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v3/chargers/{charger}", tag = "Chargers", params(("charger" = String, Path, description = "Charger uuid")),
     responses((status = 200, body = inline(Data<ChargerView>)), (status = 404)))]
-pub(crate) async fn show(State(state): State<ApiState>, caller: Caller, Path(charger): Path<String>) -> ApiResult<Json<Data<ChargerView>>> {
+pub(crate) async fn show(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(charger): Path<String>,
+) -> ApiResult<Json<Data<ChargerView>>> {
     let charger = visible_charger(&state, &caller, &charger).await?;
     Ok(data(view(&state, &charger).await?))
 }
@@ -196,19 +273,32 @@ pub(crate) async fn show(State(state): State<ApiState>, caller: Caller, Path(cha
 /// Partial update (PUT and PATCH alike): only the fields sent change.
 #[utoipa::path(put, path = "/api/v3/chargers/{charger}", tag = "Chargers", params(("charger" = String, Path)), request_body = UpdateCharger,
     responses((status = 200, body = inline(Data<ChargerView>)), (status = 404), (status = 422)))]
-pub(crate) async fn update(State(state): State<ApiState>, caller: Caller, Path(charger): Path<String>, bytes: Bytes) -> ApiResult<Json<Data<ChargerView>>> {
+pub(crate) async fn update(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(charger): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Data<ChargerView>>> {
     let charger = visible_charger(&state, &caller, &charger).await?;
     let mut b = Body::parse(&bytes)?;
     b.only(&["reference", "site_uuid", "password"]);
-    let mut patch = ChargerPatch { reference: b.opt_string("reference", 255), ..Default::default() };
+    let mut patch = ChargerPatch {
+        reference: b.opt_string("reference", 255),
+        ..Default::default()
+    };
     if let Some(p) = password_field(&mut b) {
         patch.password_hash = Some(p.map(|p| hash_charger_password(charger.uuid, &p)));
     }
     match b.opt_uuid("site_uuid") {
-        Some(Some(site_uuid)) => match state.store.find_site(&[charger.team_id], site_uuid).await? {
-            Some(s) => patch.site_id = Some(Some(s.id)),
-            None => b.error("site_uuid", "The uuid of an existing site of the charger's team."),
-        },
+        Some(Some(site_uuid)) => {
+            match state.store.find_site(&[charger.team_id], site_uuid).await? {
+                Some(s) => patch.site_id = Some(Some(s.id)),
+                None => b.error(
+                    "site_uuid",
+                    "The uuid of an existing site of the charger's team.",
+                ),
+            }
+        }
         Some(None) => patch.site_id = Some(None),
         None => {}
     }
@@ -217,13 +307,21 @@ pub(crate) async fn update(State(state): State<ApiState>, caller: Caller, Path(c
         return Err(ApiError::Forbidden);
     }
     state.store.update_charger(charger.id, patch).await?;
-    let charger = state.store.find_charger(&[charger.team_id], charger.uuid).await?.ok_or(ApiError::NotFound)?;
+    let charger = state
+        .store
+        .find_charger(&[charger.team_id], charger.uuid)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(data(view(&state, &charger).await?))
 }
 
 /// Deletes the charger with its connectors, transactions, meter values and logs.
 #[utoipa::path(delete, path = "/api/v3/chargers/{charger}", tag = "Chargers", params(("charger" = String, Path)), responses((status = 204), (status = 404)))]
-pub(crate) async fn destroy(State(state): State<ApiState>, caller: Caller, Path(charger): Path<String>) -> ApiResult<StatusCode> {
+pub(crate) async fn destroy(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(charger): Path<String>,
+) -> ApiResult<StatusCode> {
     let charger = visible_charger(&state, &caller, &charger).await?;
     if !caller.can_write(charger.team_id) {
         return Err(ApiError::Forbidden);

@@ -4,7 +4,6 @@
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 use voltgate_core::store::{LogQuery, MeterValueQuery, TransactionQuery};
@@ -12,7 +11,7 @@ use voltgate_core::types::{Direction, TransactionStatus};
 
 use super::chargers::visible_charger;
 use crate::auth::Caller;
-use crate::envelope::{data, filter, page_request, paginated, sort, Data, Params};
+use crate::envelope::{data, filter, page_request, paginated, sort, Data, Paginated, Params};
 use crate::error::{ApiError, ApiResult};
 use crate::views::{LogView, MeterValueView, TransactionView};
 use crate::ApiState;
@@ -21,7 +20,10 @@ pub(crate) fn router() -> Router<ApiState> {
     Router::new()
         .route("/transactions", get(list_transactions))
         .route("/transactions/{id}", get(show_transaction))
-        .route("/chargers/{charger}/transactions", get(charger_transactions))
+        .route(
+            "/chargers/{charger}/transactions",
+            get(charger_transactions),
+        )
         .route("/chargers/{charger}/metervalues", get(meter_values))
         .route("/chargers/{charger}/logs", get(logs))
 }
@@ -29,15 +31,20 @@ pub(crate) fn router() -> Router<ApiState> {
 fn date(params: &Params, name: &str) -> ApiResult<Option<OffsetDateTime>> {
     match filter(params, name) {
         None => Ok(None),
-        Some(s) => crate::time_fmt::parse(s)
-            .map(Some)
-            .ok_or_else(|| ApiError::field(name, "Must be a valid date in the format `Y-m-d H:i:s` or RFC 3339.")),
+        Some(s) => crate::time_fmt::parse(s).map(Some).ok_or_else(|| {
+            ApiError::field(
+                name,
+                "Must be a valid date in the format `Y-m-d H:i:s` or RFC 3339.",
+            )
+        }),
     }
 }
 
 fn transaction_query(params: &Params, team_ids: Vec<i64>) -> ApiResult<TransactionQuery> {
     let status = match filter(params, "status") {
-        Some(s) => Some(TransactionStatus::parse(s).ok_or_else(|| ApiError::field("filter[status]", "Must be one of: active, finished."))?),
+        Some(s) => Some(TransactionStatus::parse(s).ok_or_else(|| {
+            ApiError::field("filter[status]", "Must be one of: active, finished.")
+        })?),
         None => None,
     };
     Ok(TransactionQuery {
@@ -45,7 +52,17 @@ fn transaction_query(params: &Params, team_ids: Vec<i64>) -> ApiResult<Transacti
         status,
         started_from: date(params, "started_from")?.or(date(params, "date_from")?),
         started_until: date(params, "started_until")?.or(date(params, "date_to")?),
-        sort: sort(params, &["id", "started_at", "stopped_at", "meter_start", "meter_stop", "created_at"])?,
+        sort: sort(
+            params,
+            &[
+                "id",
+                "started_at",
+                "stopped_at",
+                "meter_start",
+                "meter_stop",
+                "created_at",
+            ],
+        )?,
         page: page_request(params)?,
         ..Default::default()
     })
@@ -58,16 +75,35 @@ fn transaction_query(params: &Params, team_ids: Vec<i64>) -> ApiResult<Transacti
         ("filter[started_from]" = Option<String>, Query), ("filter[started_until]" = Option<String>, Query), ("sort" = Option<String>, Query),
         ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
     responses((status = 200, body = inline(Data<Vec<TransactionView>>))))]
-pub(crate) async fn list_transactions(State(state): State<ApiState>, caller: Caller, OriginalUri(uri): OriginalUri, Query(params): Query<Params>) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_transactions(
+    State(state): State<ApiState>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Query<Params>,
+) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
     let team_ids = caller.team_ids();
     let mut q = transaction_query(&params, team_ids.clone())?;
     if let Some(c) = filter(&params, "charger_uuid") {
-        let uuid = Uuid::parse_str(c).map_err(|_| ApiError::field("filter[charger_uuid]", "Must be a valid UUID."))?;
-        q.charger_id = Some(state.store.find_charger(&team_ids, uuid).await?.map_or(-1, |c| c.id));
+        let uuid = Uuid::parse_str(c)
+            .map_err(|_| ApiError::field("filter[charger_uuid]", "Must be a valid UUID."))?;
+        q.charger_id = Some(
+            state
+                .store
+                .find_charger(&team_ids, uuid)
+                .await?
+                .map_or(-1, |c| c.id),
+        );
     }
     if let Some(s) = filter(&params, "site_uuid") {
-        let uuid = Uuid::parse_str(s).map_err(|_| ApiError::field("filter[site_uuid]", "Must be a valid UUID."))?;
-        q.site_id = Some(state.store.find_site(&team_ids, uuid).await?.map_or(-1, |s| s.id));
+        let uuid = Uuid::parse_str(s)
+            .map_err(|_| ApiError::field("filter[site_uuid]", "Must be a valid UUID."))?;
+        q.site_id = Some(
+            state
+                .store
+                .find_site(&team_ids, uuid)
+                .await?
+                .map_or(-1, |s| s.id),
+        );
     }
     let page = state.store.list_transactions(&q).await?;
     Ok(paginated(&uri, page.map(|t| TransactionView::from(&t))))
@@ -75,9 +111,17 @@ pub(crate) async fn list_transactions(State(state): State<ApiState>, caller: Cal
 
 #[utoipa::path(get, path = "/api/v3/transactions/{id}", tag = "Transactions", params(("id" = i64, Path, description = "OCPP transaction id")),
     responses((status = 200, body = inline(Data<TransactionView>)), (status = 404)))]
-pub(crate) async fn show_transaction(State(state): State<ApiState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Data<TransactionView>>> {
+pub(crate) async fn show_transaction(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Data<TransactionView>>> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let tx = state.store.find_transaction(&caller.team_ids(), id).await?.ok_or(ApiError::NotFound)?;
+    let tx = state
+        .store
+        .find_transaction(&caller.team_ids(), id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(data(TransactionView::from(&tx)))
 }
 
@@ -90,7 +134,7 @@ pub(crate) async fn charger_transactions(
     Path(charger): Path<String>,
     OriginalUri(uri): OriginalUri,
     Query(params): Query<Params>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
     let charger = visible_charger(&state, &caller, &charger).await?;
     let mut q = transaction_query(&params, vec![charger.team_id])?;
     q.charger_id = Some(charger.id);
@@ -101,7 +145,10 @@ pub(crate) async fn charger_transactions(
 fn opt_int<T: std::str::FromStr>(params: &Params, name: &str) -> ApiResult<Option<T>> {
     match filter(params, name) {
         None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| ApiError::field(name, "Must be an integer.")),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::field(name, "Must be an integer.")),
     }
 }
 
@@ -128,7 +175,7 @@ pub(crate) async fn meter_values(
     Path(charger): Path<String>,
     OriginalUri(uri): OriginalUri,
     Query(params): Query<Params>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
     let charger = visible_charger(&state, &caller, &charger).await?;
     let text = |n: &str| filter(&params, n).map(str::to_owned);
     let q = MeterValueQuery {
@@ -162,10 +209,15 @@ pub(crate) async fn logs(
     Path(charger): Path<String>,
     OriginalUri(uri): OriginalUri,
     Query(params): Query<Params>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
     let charger = visible_charger(&state, &caller, &charger).await?;
     let direction = match filter(&params, "direction") {
-        Some(d) => Some(Direction::parse(d).ok_or_else(|| ApiError::field("filter[direction]", "Must be one of: cp_to_csms, csms_to_cp."))?),
+        Some(d) => Some(Direction::parse(d).ok_or_else(|| {
+            ApiError::field(
+                "filter[direction]",
+                "Must be one of: cp_to_csms, csms_to_cp.",
+            )
+        })?),
         None => None,
     };
     let q = LogQuery {
@@ -180,4 +232,3 @@ pub(crate) async fn logs(
     let page = state.store.list_logs(&q).await?;
     Ok(paginated(&uri, page.map(|l| LogView::from(&l))))
 }
-

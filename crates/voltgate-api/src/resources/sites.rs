@@ -5,32 +5,45 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
 use voltgate_core::model::{Address, Site};
 use voltgate_core::store::{NewSite, SitePatch, SiteQuery};
 
 use super::path_uuid;
 use crate::auth::Caller;
 use crate::body::Body;
-use crate::envelope::{data, filter, page_request, paginated, sort, Data, Params};
+use crate::envelope::{data, filter, page_request, paginated, sort, Data, Paginated, Params};
 use crate::error::{ApiError, ApiResult};
 use crate::views::SiteView;
 use crate::ApiState;
 
 pub(crate) fn router() -> Router<ApiState> {
-    Router::new()
-        .route("/sites", get(list).post(create))
-        .route("/sites/{site}", get(show).put(update).patch(update).delete(destroy))
+    Router::new().route("/sites", get(list).post(create)).route(
+        "/sites/{site}",
+        get(show).put(update).patch(update).delete(destroy),
+    )
 }
 
 const FIELDS: &[&str] = &[
-    "team_uuid", "name", "street", "house_number", "house_number_addition", "postal_code", "city", "country", "latitude",
-    "longitude", "manual_coordinates", "timezone",
+    "team_uuid",
+    "name",
+    "street",
+    "house_number",
+    "house_number_addition",
+    "postal_code",
+    "city",
+    "country",
+    "latitude",
+    "longitude",
+    "manual_coordinates",
+    "timezone",
 ];
 
 /// Documents the body for OpenAPI; the body itself is validated field by field (`body.rs`).
 #[derive(Debug, utoipa::ToSchema)]
-#[expect(dead_code, reason = "documentation schema: bodies are parsed by body.rs")]
+#[expect(
+    dead_code,
+    reason = "documentation schema: bodies are parsed by body.rs"
+)]
 pub(crate) struct SiteBody {
     /// The owning team (default: the caller's personal team). Create only.
     pub team_uuid: Option<uuid::Uuid>,
@@ -51,13 +64,21 @@ pub(crate) struct SiteBody {
 /// Finds a site the caller can see, or 404.
 pub(crate) async fn visible_site(state: &ApiState, caller: &Caller, uuid: &str) -> ApiResult<Site> {
     let uuid = path_uuid(uuid)?;
-    state.store.find_site(&caller.team_ids(), uuid).await?.ok_or(ApiError::NotFound)
+    state
+        .store
+        .find_site(&caller.team_ids(), uuid)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 fn valid_timezone(tz: &str) -> bool {
     tz == "UTC"
         || (tz.contains('/')
-            && tz.split('/').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))))
+            && tz.split('/').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+            }))
 }
 
 /// Validates the address fields; `creating` makes the Volttime-required ones required.
@@ -79,10 +100,7 @@ fn address_fields(b: &mut Body, creating: bool) -> SitePatch {
     p.name = req(b, "name", 255).flatten();
     p.street = req(b, "street", 255);
     p.house_number = match b.has("house_number") {
-        true => match b_house_number(b) {
-            Some(v) => Some(Some(v)),
-            None => None,
-        },
+        true => b_house_number(b).map(Some),
         false => {
             if creating {
                 b.error("house_number", "This field is required.");
@@ -94,9 +112,14 @@ fn address_fields(b: &mut Body, creating: bool) -> SitePatch {
     p.postal_code = req(b, "postal_code", 16);
     p.city = req(b, "city", 255);
     p.country = match req(b, "country", 2) {
-        Some(Some(c)) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => Some(Some(c.to_ascii_uppercase())),
+        Some(Some(c)) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+            Some(Some(c.to_ascii_uppercase()))
+        }
         Some(Some(_)) => {
-            b.error("country", "Must be a two-letter ISO 3166-1 country code, such as `NL`.");
+            b.error(
+                "country",
+                "Must be a two-letter ISO 3166-1 country code, such as `NL`.",
+            );
             None
         }
         other => other,
@@ -106,7 +129,10 @@ fn address_fields(b: &mut Body, creating: bool) -> SitePatch {
     p.timezone = match b.opt_string("timezone", 64) {
         Some(Some(tz)) if valid_timezone(&tz) => Some(tz),
         Some(Some(_)) => {
-            b.error("timezone", "Must be a valid time zone, such as `Africa/Accra`.");
+            b.error(
+                "timezone",
+                "Must be a valid time zone, such as `Africa/Accra`.",
+            );
             None
         }
         _ => None,
@@ -125,10 +151,19 @@ fn b_house_number(b: &mut Body) -> Option<String> {
 /// Lists the sites of the caller's teams (`search`, `filter[team_uuid]`, `sort`).
 #[utoipa::path(get, path = "/api/v3/sites", tag = "Sites", params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query), ("search" = Option<String>, Query), ("sort" = Option<String>, Query)),
     responses((status = 200, description = "Paginated sites", body = inline(Data<Vec<SiteView>>))))]
-pub(crate) async fn list(State(state): State<ApiState>, caller: Caller, OriginalUri(uri): OriginalUri, Query(params): Query<Params>) -> ApiResult<Json<Value>> {
+pub(crate) async fn list(
+    State(state): State<ApiState>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Query<Params>,
+) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
     let mut team_ids = caller.team_ids();
     if let Some(team) = filter(&params, "team_uuid") {
-        let wanted = caller.memberships.iter().find(|m| m.team.uuid.to_string() == team).map(|m| m.team.id);
+        let wanted = caller
+            .memberships
+            .iter()
+            .find(|m| m.team.uuid.to_string() == team)
+            .map(|m| m.team.id);
         team_ids.retain(|id| Some(*id) == wanted);
     }
     let query = SiteQuery {
@@ -143,7 +178,11 @@ pub(crate) async fn list(State(state): State<ApiState>, caller: Caller, Original
 
 /// Creates a site owned by `team_uuid` (or the caller's personal team).
 #[utoipa::path(post, path = "/api/v3/sites", tag = "Sites", request_body = SiteBody, responses((status = 201, body = inline(Data<SiteView>)), (status = 422)))]
-pub(crate) async fn create(State(state): State<ApiState>, caller: Caller, bytes: Bytes) -> ApiResult<(StatusCode, Json<Data<SiteView>>)> {
+pub(crate) async fn create(
+    State(state): State<ApiState>,
+    caller: Caller,
+    bytes: Bytes,
+) -> ApiResult<(StatusCode, Json<Data<SiteView>>)> {
     let mut b = Body::parse(&bytes)?;
     b.only(FIELDS);
     let team = b.opt_uuid("team_uuid").flatten();
@@ -152,7 +191,10 @@ pub(crate) async fn create(State(state): State<ApiState>, caller: Caller, bytes:
         Some(uuid) => match caller.writable_team(uuid) {
             Some(m) => Some(m.team.id),
             None => {
-                b.error("team_uuid", "The uuid of an existing record in the teams table.");
+                b.error(
+                    "team_uuid",
+                    "The uuid of an existing record in the teams table.",
+                );
                 None
             }
         },
@@ -172,13 +214,20 @@ pub(crate) async fn create(State(state): State<ApiState>, caller: Caller, bytes:
         longitude: p.longitude.flatten(),
         timezone: p.timezone.unwrap_or_else(|| "UTC".into()),
     };
-    let site = state.store.create_site(NewSite { team_id, address }).await?;
+    let site = state
+        .store
+        .create_site(NewSite { team_id, address })
+        .await?;
     Ok((StatusCode::CREATED, data(SiteView::from(&site))))
 }
 
 #[utoipa::path(get, path = "/api/v3/sites/{site}", tag = "Sites", params(("site" = String, Path, description = "Site uuid")),
     responses((status = 200, body = inline(Data<SiteView>)), (status = 404)))]
-pub(crate) async fn show(State(state): State<ApiState>, caller: Caller, Path(site): Path<String>) -> ApiResult<Json<Data<SiteView>>> {
+pub(crate) async fn show(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(site): Path<String>,
+) -> ApiResult<Json<Data<SiteView>>> {
     let site = visible_site(&state, &caller, &site).await?;
     Ok(data(SiteView::from(&site)))
 }
@@ -186,7 +235,12 @@ pub(crate) async fn show(State(state): State<ApiState>, caller: Caller, Path(sit
 /// Partial update: only the fields sent change (PUT and PATCH alike).
 #[utoipa::path(put, path = "/api/v3/sites/{site}", tag = "Sites", params(("site" = String, Path)), request_body = SiteBody,
     responses((status = 200, body = inline(Data<SiteView>)), (status = 404), (status = 422)))]
-pub(crate) async fn update(State(state): State<ApiState>, caller: Caller, Path(site): Path<String>, bytes: Bytes) -> ApiResult<Json<Data<SiteView>>> {
+pub(crate) async fn update(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(site): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Data<SiteView>>> {
     let site = visible_site(&state, &caller, &site).await?;
     let mut b = Body::parse(&bytes)?;
     b.only(&FIELDS[1..]);
@@ -196,13 +250,21 @@ pub(crate) async fn update(State(state): State<ApiState>, caller: Caller, Path(s
         return Err(ApiError::Forbidden);
     }
     state.store.update_site(site.id, patch).await?;
-    let site = state.store.find_site_by_id(&caller.team_ids(), site.id).await?.ok_or(ApiError::NotFound)?;
+    let site = state
+        .store
+        .find_site_by_id(&caller.team_ids(), site.id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(data(SiteView::from(&site)))
 }
 
 /// Deletes a site; its chargers stay, detached.
 #[utoipa::path(delete, path = "/api/v3/sites/{site}", tag = "Sites", params(("site" = String, Path)), responses((status = 204), (status = 404)))]
-pub(crate) async fn destroy(State(state): State<ApiState>, caller: Caller, Path(site): Path<String>) -> ApiResult<StatusCode> {
+pub(crate) async fn destroy(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(site): Path<String>,
+) -> ApiResult<StatusCode> {
     let site = visible_site(&state, &caller, &site).await?;
     if !caller.can_write(site.team_id) {
         return Err(ApiError::Forbidden);

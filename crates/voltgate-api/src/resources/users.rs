@@ -14,7 +14,9 @@ use crate::views::{TeamView, UserView};
 use crate::ApiState;
 
 pub(crate) fn router() -> Router<ApiState> {
-    Router::new().route("/user", get(me)).route("/teams", get(list_teams).post(create_team))
+    Router::new()
+        .route("/user", get(me))
+        .route("/teams", get(list_teams).post(create_team))
 }
 
 /// The authenticated user.
@@ -31,7 +33,10 @@ pub(crate) async fn list_teams(caller: Caller) -> Json<Data<Vec<TeamView>>> {
 
 /// Documents the body for OpenAPI; the body itself is validated field by field (`body.rs`).
 #[derive(Debug, utoipa::ToSchema)]
-#[expect(dead_code, reason = "documentation schema: bodies are parsed by body.rs")]
+#[expect(
+    dead_code,
+    reason = "documentation schema: bodies are parsed by body.rs"
+)]
 pub(crate) struct CreateTeam {
     /// At most 255 characters.
     pub name: String,
@@ -44,14 +49,27 @@ pub(crate) struct CreateTeam {
 /// Creates a team; the caller becomes its owner.
 #[utoipa::path(post, path = "/api/v3/teams", tag = "Teams", request_body = CreateTeam,
     responses((status = 201, body = inline(Data<TeamView>)), (status = 422)))]
-pub(crate) async fn create_team(State(state): State<ApiState>, caller: Caller, bytes: Bytes) -> ApiResult<(StatusCode, Json<Data<TeamView>>)> {
+pub(crate) async fn create_team(
+    State(state): State<ApiState>,
+    caller: Caller,
+    bytes: Bytes,
+) -> ApiResult<(StatusCode, Json<Data<TeamView>>)> {
     let mut b = Body::parse(&bytes)?;
     b.only(&["name", "email", "type"]);
     let name = b.required_string("name", 255);
     let email = b.opt_string("email", 255).flatten();
-    let kind = b.opt_string("type", 64).flatten().unwrap_or_else(|| "Other".into());
+    let kind = b
+        .opt_string("type", 64)
+        .flatten()
+        .unwrap_or_else(|| "Other".into());
     b.finish()?;
     let name = name.unwrap_or_default();
-    let team = state.store.create_team(caller.user.id, &name, email.as_deref(), &kind, false).await?;
-    Ok((StatusCode::CREATED, data(TeamView::new(&team, Some("owner")))))
+    let team = state
+        .store
+        .create_team(caller.user.id, &name, email.as_deref(), &kind, false)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        data(TeamView::new(&team, Some("owner"))),
+    ))
 }

@@ -21,7 +21,10 @@ pub(crate) fn router() -> Router<ApiState> {
 
 /// Documents the body for OpenAPI; the body itself is validated field by field (`body.rs`).
 #[derive(Debug, utoipa::ToSchema)]
-#[expect(dead_code, reason = "documentation schema: bodies are parsed by body.rs")]
+#[expect(
+    dead_code,
+    reason = "documentation schema: bodies are parsed by body.rs"
+)]
 pub(crate) struct CreateChargerV2 {
     /// Must not be greater than 45 characters.
     pub identity: String,
@@ -42,7 +45,11 @@ pub(crate) async fn create(
     if !caller.team_ids().contains(&team_id) {
         return Err(ApiError::NotFound);
     }
-    let site = state.store.find_site_by_id(&[team_id], site_id).await?.ok_or(ApiError::NotFound)?;
+    let site = state
+        .store
+        .find_site_by_id(&[team_id], site_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let mut b = Body::parse(&bytes)?;
     b.only(&["identity", "reference"]);
     let identity = identity_field(&mut b);
@@ -51,7 +58,11 @@ pub(crate) async fn create(
     if !caller.can_write(team_id) {
         return Err(ApiError::Forbidden);
     }
-    let input = NewChargerInput { identity: identity.unwrap_or_default(), reference, password: None };
+    let input = NewChargerInput {
+        identity: identity.unwrap_or_default(),
+        reference,
+        password: None,
+    };
     let charger = insert_charger(&state, team_id, Some(site.id), input).await?;
     Ok(data(ChargerV2View::from(&charger)))
 }

@@ -3,7 +3,9 @@
 use serde_json::Value;
 use voltgate_core::ocpp_service::{AuthStatus, IdTagInfo as CoreInfo};
 use voltgate_core::types::IdTag;
-use voltgate_ocpp::v16::{AuthorizationStatus, AuthorizeRequest, AuthorizeResponse, IdTagInfo, Payload};
+use voltgate_ocpp::v16::{
+    AuthorizationStatus, AuthorizeRequest, AuthorizeResponse, IdTagInfo, Payload,
+};
 
 use super::{decode, format_time, HandlerResult};
 use crate::session::ConnCtx;
@@ -18,7 +20,11 @@ pub(super) fn to_ocpp(info: CoreInfo) -> IdTagInfo {
         AuthStatus::Invalid => AuthorizationStatus::Invalid,
         AuthStatus::ConcurrentTx => AuthorizationStatus::ConcurrentTx,
     };
-    IdTagInfo { expiry_date: info.expiry_date.map(format_time), parent_id_tag: info.parent_id_tag, status }
+    IdTagInfo {
+        expiry_date: info.expiry_date.map(format_time),
+        parent_id_tag: info.parent_id_tag,
+        status,
+    }
 }
 
 pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {

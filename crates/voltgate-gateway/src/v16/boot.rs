@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 use voltgate_core::model::BootInfo;
-use voltgate_ocpp::v16::{BootNotificationRequest, BootNotificationResponse, Payload, RegistrationStatus};
+use voltgate_ocpp::v16::{
+    BootNotificationRequest, BootNotificationResponse, Payload, RegistrationStatus,
+};
 
 use super::{decode, format_time, HandlerResult};
 use crate::session::ConnCtx;
@@ -21,9 +23,17 @@ pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> Handl
         meter_type: req.meter_type,
         meter_serial_number: req.meter_serial_number,
     };
-    let decision = gw.inner.service.boot(ctx.charger_id, &info, ctx.version.subprotocol()).await?;
+    let decision = gw
+        .inner
+        .service
+        .boot(ctx.charger_id, &info, ctx.version.subprotocol())
+        .await?;
     tracing::info!(vendor = %info.vendor, model = %info.model, "charger booted; accepted");
-    let status = if decision.accepted { RegistrationStatus::Accepted } else { RegistrationStatus::Rejected };
+    let status = if decision.accepted {
+        RegistrationStatus::Accepted
+    } else {
+        RegistrationStatus::Rejected
+    };
     Ok(BootNotificationResponse {
         status,
         current_time: format_time(decision.current_time),

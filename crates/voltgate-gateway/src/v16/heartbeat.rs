@@ -10,5 +10,8 @@ use crate::Gateway;
 pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {
     let _: HeartbeatRequest = decode(payload)?;
     let now = gw.inner.service.heartbeat(ctx.charger_id).await;
-    Ok(HeartbeatResponse { current_time: format_time(now) }.to_payload())
+    Ok(HeartbeatResponse {
+        current_time: format_time(now),
+    }
+    .to_payload())
 }

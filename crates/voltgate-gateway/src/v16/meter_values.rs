@@ -10,7 +10,13 @@ use crate::session::ConnCtx;
 use crate::Gateway;
 
 /// Flattens OCPP meter values into one sample per sampled value.
-pub(super) fn samples(gw: &Gateway, charger_id: i64, connector_id: i32, transaction_id: Option<i64>, values: Vec<MeterValue>) -> Vec<MeterSample> {
+pub(super) fn samples(
+    gw: &Gateway,
+    charger_id: i64,
+    connector_id: i32,
+    transaction_id: Option<i64>,
+    values: Vec<MeterValue>,
+) -> Vec<MeterSample> {
     let mut out = Vec::new();
     for mv in values {
         let timestamp = parse_time(gw, Some(&mv.timestamp));
@@ -23,7 +29,11 @@ pub(super) fn samples(gw: &Gateway, charger_id: i64, connector_id: i32, transact
                 value: sv.value,
                 context: sv.context.map(|v| v.as_str().to_owned()),
                 format: sv.format.map(|v| v.as_str().to_owned()),
-                measurand: Some(sv.measurand.map_or("Energy.Active.Import.Register", |v| v.as_str()).to_owned()),
+                measurand: Some(
+                    sv.measurand
+                        .map_or("Energy.Active.Import.Register", |v| v.as_str())
+                        .to_owned(),
+                ),
                 phase: sv.phase.map(|v| v.as_str().to_owned()),
                 location: Some(sv.location.map_or("Outlet", |v| v.as_str()).to_owned()),
                 unit: Some(sv.unit.map_or("Wh", |v| v.as_str()).to_owned()),

@@ -42,7 +42,12 @@ impl From<voltgate_ocpp::Violation> for HandlerError {
 pub(crate) type HandlerResult = Result<Value, HandlerError>;
 
 /// Starts handling one validated-by-action call; the future answers it.
-pub(crate) fn dispatch(gw: Gateway, ctx: Arc<ConnCtx>, action: Action, payload: Value) -> ReplyFuture {
+pub(crate) fn dispatch(
+    gw: Gateway,
+    ctx: Arc<ConnCtx>,
+    action: Action,
+    payload: Value,
+) -> ReplyFuture {
     Box::pin(async move {
         let result = match action {
             Action::BootNotification => boot::handle(&gw, &ctx, payload).await,
@@ -53,12 +58,17 @@ pub(crate) fn dispatch(gw: Gateway, ctx: Arc<ConnCtx>, action: Action, payload: 
             Action::StopTransaction => transactions::stop(&gw, &ctx, payload).await,
             Action::MeterValues => meter_values::handle(&gw, &ctx, payload).await,
             Action::DataTransfer => notifications::data_transfer(&gw, &ctx, payload).await,
-            Action::DiagnosticsStatusNotification => notifications::diagnostics(&gw, &ctx, payload).await,
+            Action::DiagnosticsStatusNotification => {
+                notifications::diagnostics(&gw, &ctx, payload).await
+            }
             Action::FirmwareStatusNotification => notifications::firmware(&gw, &ctx, payload).await,
             other => Err(HandlerError::Invalid(voltgate_ocpp::Violation {
                 code: ErrorCode::NotSupported,
                 path: String::new(),
-                description: format!("{} is not supported by this central system yet", other.as_str()),
+                description: format!(
+                    "{} is not supported by this central system yet",
+                    other.as_str()
+                ),
             })),
         };
         into_reply(&ctx, result)
@@ -84,12 +94,15 @@ pub(crate) fn decode<P: Payload>(payload: Value) -> Result<P, HandlerError> {
 /// RFC 3339 with milliseconds and `Z`, as chargers expect.
 pub(crate) fn format_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    let t = t.replace_nanosecond(t.millisecond() as u32 * 1_000_000).unwrap_or(t);
-    t.format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    let t = t
+        .replace_nanosecond(t.millisecond() as u32 * 1_000_000)
+        .unwrap_or(t);
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 /// Parses a charger timestamp (already schema-checked); falls back to now.
 pub(crate) fn parse_time(gw: &Gateway, s: Option<&str>) -> OffsetDateTime {
-    s.and_then(voltgate_ocpp::parse_timestamp).unwrap_or_else(|| gw.inner.service.now())
+    s.and_then(voltgate_ocpp::parse_timestamp)
+        .unwrap_or_else(|| gw.inner.service.now())
 }
-

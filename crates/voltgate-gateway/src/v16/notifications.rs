@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 use voltgate_ocpp::v16::{
-    DataTransferRequest, DataTransferResponse, DataTransferStatus, DiagnosticsStatusNotificationRequest,
-    DiagnosticsStatusNotificationResponse, FirmwareStatusNotificationRequest, FirmwareStatusNotificationResponse, Payload,
+    DataTransferRequest, DataTransferResponse, DataTransferStatus,
+    DiagnosticsStatusNotificationRequest, DiagnosticsStatusNotificationResponse,
+    FirmwareStatusNotificationRequest, FirmwareStatusNotificationResponse, Payload,
 };
 
 use super::{decode, HandlerResult};
@@ -16,17 +17,27 @@ use crate::Gateway;
 pub(super) async fn data_transfer(_gw: &Gateway, _ctx: &ConnCtx, payload: Value) -> HandlerResult {
     let req: DataTransferRequest = decode(payload)?;
     tracing::info!(vendor_id = %req.vendor_id, message_id = ?req.message_id, "DataTransfer from the charger; no handler for this vendor");
-    Ok(DataTransferResponse { status: DataTransferStatus::UnknownVendorId, data: None }.to_payload())
+    Ok(DataTransferResponse {
+        status: DataTransferStatus::UnknownVendorId,
+        data: None,
+    }
+    .to_payload())
 }
 
 pub(super) async fn diagnostics(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {
     let req: DiagnosticsStatusNotificationRequest = decode(payload)?;
-    gw.inner.service.diagnostics_status(ctx.charger_id, req.status.as_str()).await?;
+    gw.inner
+        .service
+        .diagnostics_status(ctx.charger_id, req.status.as_str())
+        .await?;
     Ok(DiagnosticsStatusNotificationResponse {}.to_payload())
 }
 
 pub(super) async fn firmware(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {
     let req: FirmwareStatusNotificationRequest = decode(payload)?;
-    gw.inner.service.firmware_status(ctx.charger_id, req.status.as_str()).await?;
+    gw.inner
+        .service
+        .firmware_status(ctx.charger_id, req.status.as_str())
+        .await?;
     Ok(FirmwareStatusNotificationResponse {}.to_payload())
 }

@@ -4,7 +4,10 @@
 
 use serde_json::Value;
 use voltgate_core::store::{StartTx, StopTx};
-use voltgate_ocpp::v16::{Payload, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest, StopTransactionResponse};
+use voltgate_ocpp::v16::{
+    Payload, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest,
+    StopTransactionResponse,
+};
 
 use super::authorize::to_ocpp;
 use super::{decode, parse_time, HandlerError, HandlerResult};
@@ -23,10 +26,20 @@ pub(super) async fn start(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> Handle
     };
     let (id, info) = gw.inner.service.start_transaction(start).await?;
     let transaction_id = i32::try_from(id).map_err(|_| {
-        HandlerError::Store(voltgate_core::StoreError::Database("transaction id exceeds the OCPP integer range".into()))
+        HandlerError::Store(voltgate_core::StoreError::Database(
+            "transaction id exceeds the OCPP integer range".into(),
+        ))
     })?;
-    tracing::info!(transaction_id, connector_id = req.connector_id, "transaction started");
-    Ok(StartTransactionResponse { id_tag_info: to_ocpp(info), transaction_id }.to_payload())
+    tracing::info!(
+        transaction_id,
+        connector_id = req.connector_id,
+        "transaction started"
+    );
+    Ok(StartTransactionResponse {
+        id_tag_info: to_ocpp(info),
+        transaction_id,
+    }
+    .to_payload())
 }
 
 pub(super) async fn stop(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {
@@ -48,6 +61,13 @@ pub(super) async fn stop(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> Handler
         samples,
     };
     let (outcome, info) = gw.inner.service.stop_transaction(stop).await?;
-    tracing::info!(transaction_id = req.transaction_id, ?outcome, "transaction stopped");
-    Ok(StopTransactionResponse { id_tag_info: info.map(to_ocpp) }.to_payload())
+    tracing::info!(
+        transaction_id = req.transaction_id,
+        ?outcome,
+        "transaction stopped"
+    );
+    Ok(StopTransactionResponse {
+        id_tag_info: info.map(to_ocpp),
+    }
+    .to_payload())
 }

@@ -10,24 +10,44 @@ use voltgate_core::{PageRequest, StoreError};
 use voltgate_store::{testing, Db};
 
 async fn databases() -> Vec<Db> {
-    let mut dbs = vec![Db::connect(&testing::fresh_sqlite_url()).await.expect("sqlite")];
+    let mut dbs = vec![Db::connect(&testing::fresh_sqlite_url())
+        .await
+        .expect("sqlite")];
     match std::env::var(testing::POSTGRES_ENV) {
         Ok(url) => {
-            let url = testing::fresh_postgres_url(&url).await.expect("create postgres test database");
+            let url = testing::fresh_postgres_url(&url)
+                .await
+                .expect("create postgres test database");
             dbs.push(Db::connect(&url).await.expect("postgres"));
         }
-        Err(_) => eprintln!("SKIPPED PostgreSQL: set {} to run against it", testing::POSTGRES_ENV),
+        Err(_) => eprintln!(
+            "SKIPPED PostgreSQL: set {} to run against it",
+            testing::POSTGRES_ENV
+        ),
     }
     for db in &dbs {
-        assert_eq!(db.migrate().await.expect("migrate"), voltgate_store::MIGRATIONS.len());
-        assert_eq!(db.migrate().await.expect("migrate twice"), 0, "migrations are idempotent");
+        assert_eq!(
+            db.migrate().await.expect("migrate"),
+            voltgate_store::MIGRATIONS.len()
+        );
+        assert_eq!(
+            db.migrate().await.expect("migrate twice"),
+            0,
+            "migrations are idempotent"
+        );
     }
     dbs
 }
 
 async fn charger(db: &Db) -> (i64, voltgate_core::model::Charger) {
-    let user = db.create_user("Ada", &format!("{}@example.com", Uuid::new_v4()), true).await.unwrap();
-    let team = db.create_team(user.id, "Ada's team", None, "personal", true).await.unwrap();
+    let user = db
+        .create_user("Ada", &format!("{}@example.com", Uuid::new_v4()), true)
+        .await
+        .unwrap();
+    let team = db
+        .create_team(user.id, "Ada's team", None, "personal", true)
+        .await
+        .unwrap();
     let c = db
         .create_charger(NewCharger {
             team_id: team.id,
@@ -53,7 +73,11 @@ async fn accounts_chargers_and_visibility_round_trip() {
         assert!(c.license_smart && !c.license_pro);
         assert_eq!(c.reference.as_deref(), Some("garage"));
         // Another team cannot see it.
-        assert!(db.find_charger(&[team_id + 1000], c.uuid).await.unwrap().is_none());
+        assert!(db
+            .find_charger(&[team_id + 1000], c.uuid)
+            .await
+            .unwrap()
+            .is_none());
         assert!(db.find_charger(&[team_id], c.uuid).await.unwrap().is_some());
         // Identity is unique.
         let dup = db
@@ -69,9 +93,17 @@ async fn accounts_chargers_and_visibility_round_trip() {
                 license_pro: false,
             })
             .await;
-        assert!(matches!(dup, Err(StoreError::Conflict("identity"))), "{dup:?}");
+        assert!(
+            matches!(dup, Err(StoreError::Conflict("identity"))),
+            "{dup:?}"
+        );
         let page = db
-            .list_chargers(&ChargerQuery { team_ids: vec![team_id], search: Some("cp-".into()), page: PageRequest::new(1, 10), ..Default::default() })
+            .list_chargers(&ChargerQuery {
+                team_ids: vec![team_id],
+                search: Some("cp-".into()),
+                page: PageRequest::new(1, 10),
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert_eq!(page.total, 1);
@@ -92,11 +124,26 @@ async fn transactions_are_idempotent_and_unknown_stops_become_orphans() {
             reservation_id: None,
         };
         let first = db.start_transaction(start.clone()).await.unwrap();
-        let StartOutcome::Created { id, connector_busy: false } = first else { panic!("{first:?}") };
-        assert_eq!(db.start_transaction(start.clone()).await.unwrap(), StartOutcome::Duplicate { id });
+        let StartOutcome::Created {
+            id,
+            connector_busy: false,
+        } = first
+        else {
+            panic!("{first:?}")
+        };
+        assert_eq!(
+            db.start_transaction(start.clone()).await.unwrap(),
+            StartOutcome::Duplicate { id }
+        );
         let mut other = start.clone();
         other.started_at = datetime!(2025-01-01 10:05 UTC);
-        assert!(matches!(db.start_transaction(other).await.unwrap(), StartOutcome::Created { connector_busy: true, .. }));
+        assert!(matches!(
+            db.start_transaction(other).await.unwrap(),
+            StartOutcome::Created {
+                connector_busy: true,
+                ..
+            }
+        ));
 
         let sample = MeterSample {
             charger_id: c.id,
@@ -120,8 +167,14 @@ async fn transactions_are_idempotent_and_unknown_stops_become_orphans() {
             reason: None,
             samples: vec![sample],
         };
-        assert_eq!(db.stop_transaction(stop.clone()).await.unwrap(), StopOutcome::Stopped { id });
-        assert_eq!(db.stop_transaction(stop.clone()).await.unwrap(), StopOutcome::AlreadyStopped { id });
+        assert_eq!(
+            db.stop_transaction(stop.clone()).await.unwrap(),
+            StopOutcome::Stopped { id }
+        );
+        assert_eq!(
+            db.stop_transaction(stop.clone()).await.unwrap(),
+            StopOutcome::AlreadyStopped { id }
+        );
         let tx = db.find_transaction(&[team_id], id).await.unwrap().unwrap();
         assert_eq!(tx.status, TransactionStatus::Finished);
         assert_eq!(tx.energy_wh(), Some(7000));
@@ -129,16 +182,35 @@ async fn transactions_are_idempotent_and_unknown_stops_become_orphans() {
 
         let mut unknown = stop.clone();
         unknown.transaction_id = 999_999;
-        let StopOutcome::Orphan { id: orphan } = db.stop_transaction(unknown.clone()).await.unwrap() else { panic!() };
-        assert_eq!(db.stop_transaction(unknown).await.unwrap(), StopOutcome::AlreadyStopped { id: orphan });
-        let orphan = db.find_transaction(&[team_id], orphan).await.unwrap().unwrap();
+        let StopOutcome::Orphan { id: orphan } =
+            db.stop_transaction(unknown.clone()).await.unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            db.stop_transaction(unknown).await.unwrap(),
+            StopOutcome::AlreadyStopped { id: orphan }
+        );
+        let orphan = db
+            .find_transaction(&[team_id], orphan)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(orphan.orphan_transaction_id, Some(999_999));
 
         let mvs = db
-            .list_meter_values(&MeterValueQuery { charger_id: c.id, measurand: Some("Energy.Active.Import.Register".into()), page: PageRequest::default(), ..Default::default() })
+            .list_meter_values(&MeterValueQuery {
+                charger_id: c.id,
+                measurand: Some("Energy.Active.Import.Register".into()),
+                page: PageRequest::default(),
+                ..Default::default()
+            })
             .await
             .unwrap();
-        assert_eq!(mvs.total, 2, "transactionData of the stop and of the orphan are stored");
+        assert_eq!(
+            mvs.total, 2,
+            "transactionData of the stop and of the orphan are stored"
+        );
     }
 }
 
@@ -148,7 +220,10 @@ async fn batches_status_and_cards() {
         let (team_id, c) = charger(&db).await;
         let at = datetime!(2025-02-02 12:00 UTC);
         db.write_batch(&[
-            BatchItem::Heartbeat { charger_id: c.id, at },
+            BatchItem::Heartbeat {
+                charger_id: c.id,
+                at,
+            },
             BatchItem::MeterValues(vec![MeterSample {
                 charger_id: c.id,
                 connector_id: 1,
@@ -167,7 +242,15 @@ async fn batches_status_and_cards() {
         .unwrap();
         db.record_status(
             c.id,
-            &StatusReport { connector_id: 2, status: "Faulted".into(), error_code: "GroundFailure".into(), info: Some("rcd".into()), vendor_id: Some("acme".into()), vendor_error_code: Some("E42".into()), timestamp: at },
+            &StatusReport {
+                connector_id: 2,
+                status: "Faulted".into(),
+                error_code: "GroundFailure".into(),
+                info: Some("rcd".into()),
+                vendor_id: Some("acme".into()),
+                vendor_error_code: Some("E42".into()),
+                timestamp: at,
+            },
         )
         .await
         .unwrap();
@@ -178,8 +261,21 @@ async fn batches_status_and_cards() {
         let got = db.find_charger(&[team_id], c.uuid).await.unwrap().unwrap();
         assert_eq!(got.last_heartbeat_at, Some(at));
 
-        db.create_card(NewCard { team_id, uid: "abc123".into(), name: None, status: CardStatus::Blocked, expires_at: None, parent_uid: Some("P1".into()) }).await.unwrap();
-        let card = db.find_card_for_charger(c.id, "ABC123").await.unwrap().unwrap();
+        db.create_card(NewCard {
+            team_id,
+            uid: "abc123".into(),
+            name: None,
+            status: CardStatus::Blocked,
+            expires_at: None,
+            parent_uid: Some("P1".into()),
+        })
+        .await
+        .unwrap();
+        let card = db
+            .find_card_for_charger(c.id, "ABC123")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(card.status, CardStatus::Blocked);
         assert_eq!(card.parent_uid.as_deref(), Some("P1"));
     }

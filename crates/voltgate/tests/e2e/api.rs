@@ -11,15 +11,32 @@ use crate::support::*;
 /// A second user with their own team and token, made directly in the database.
 async fn other_user(app: &TestApp) -> String {
     let db = Db::connect(&app.database_url).await.unwrap();
-    let user = db.create_user("Eve", &format!("eve-{}@example.com", uuid::Uuid::new_v4()), false).await.unwrap();
-    db.create_team(user.id, "Eve's team", None, "Personal", true).await.unwrap();
+    let user = db
+        .create_user(
+            "Eve",
+            &format!("eve-{}@example.com", uuid::Uuid::new_v4()),
+            false,
+        )
+        .await
+        .unwrap();
+    db.create_team(user.id, "Eve's team", None, "Personal", true)
+        .await
+        .unwrap();
     let token = generate_token();
-    db.create_token(user.id, "test", &hash_token(&token)).await.unwrap();
+    db.create_token(user.id, "test", &hash_token(&token))
+        .await
+        .unwrap();
     token
 }
 
 async fn as_user(app: &TestApp, token: &str, method: reqwest::Method, path: &str) -> (u16, String) {
-    let r = app.http.request(method, format!("{}{path}", app.api)).bearer_auth(token).send().await.unwrap();
+    let r = app
+        .http
+        .request(method, format!("{}{path}", app.api))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
@@ -31,11 +48,34 @@ fn keys(v: &Value) -> Vec<&str> {
 async fn seed_requests_answer_with_the_seed_shapes() {
     for app in apps().await {
         // Seed 000: PUT /api/v3/chargers/{uuid} {"reference": "b"}.
-        let uuid = app.create_charger("c90237e9-ced5-3af6-88ea-84aeaa148878").await;
-        let (status, body) = app.request(reqwest::Method::PUT, &format!("/api/v3/chargers/{uuid}"), Some(json!({"reference": "b"}))).await;
+        let uuid = app
+            .create_charger("c90237e9-ced5-3af6-88ea-84aeaa148878")
+            .await;
+        let (status, body) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v3/chargers/{uuid}"),
+                Some(json!({"reference": "b"})),
+            )
+            .await;
         assert_eq!(status, 200);
         let d = &body["data"];
-        assert_eq!(&keys(d)[..11], &["uuid", "id", "identity", "reference", "connection_status", "status", "error", "error_info", "created_at", "updated_at", "licenses"]);
+        assert_eq!(
+            &keys(d)[..11],
+            &[
+                "uuid",
+                "id",
+                "identity",
+                "reference",
+                "connection_status",
+                "status",
+                "error",
+                "error_info",
+                "created_at",
+                "updated_at",
+                "licenses"
+            ]
+        );
         assert_eq!(d["reference"], "b");
         assert_eq!(d["connection_status"], "never_seen");
         assert!(d["id"].is_i64());
@@ -44,7 +84,13 @@ async fn seed_requests_answer_with_the_seed_shapes() {
         assert_eq!(ts.len(), "2025-07-04T13:42:21.000000Z".len());
         assert!(ts.ends_with('Z'));
         // PATCH works the same and only the fields sent change.
-        let (status, body) = app.request(reqwest::Method::PATCH, &format!("/api/v3/chargers/{uuid}"), Some(json!({}))).await;
+        let (status, body) = app
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/api/v3/chargers/{uuid}"),
+                Some(json!({})),
+            )
+            .await;
         assert_eq!(status, 200);
         assert_eq!(body["data"]["reference"], "b");
 
@@ -55,19 +101,53 @@ async fn seed_requests_answer_with_the_seed_shapes() {
         assert_eq!(status, 201, "{site}");
         assert_eq!(site["data"]["country"], "NL");
         let site_id = site["data"]["id"].as_i64().unwrap();
-        let (status, body) = app.post(&format!("/api/v2/teams/{team_id}/sites/{site_id}/chargers"), json!({"identity": "b"})).await;
+        let (status, body) = app
+            .post(
+                &format!("/api/v2/teams/{team_id}/sites/{site_id}/chargers"),
+                json!({"identity": "b"}),
+            )
+            .await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(keys(&body["data"]), vec!["deprecation", "uuid", "id", "identity", "reference", "connection_status", "status", "error", "error_info", "created_at", "updated_at"]);
-        assert_eq!(body["data"]["deprecation"], "charger.id is deprecated. Use charger.uuid instead.");
-        let (_, site) = app.get(&format!("/api/v3/sites/{}", site["data"]["uuid"].as_str().unwrap())).await;
+        assert_eq!(
+            keys(&body["data"]),
+            vec![
+                "deprecation",
+                "uuid",
+                "id",
+                "identity",
+                "reference",
+                "connection_status",
+                "status",
+                "error",
+                "error_info",
+                "created_at",
+                "updated_at"
+            ]
+        );
+        assert_eq!(
+            body["data"]["deprecation"],
+            "charger.id is deprecated. Use charger.uuid instead."
+        );
+        let (_, site) = app
+            .get(&format!(
+                "/api/v3/sites/{}",
+                site["data"]["uuid"].as_str().unwrap()
+            ))
+            .await;
         assert_eq!(site["data"]["chargers_count"], 1);
 
         // A 46-character identity gets the seed's message, on v3 and v2.
         let long = "a".repeat(46);
-        for path in ["/api/v3/chargers".to_owned(), format!("/api/v2/teams/{team_id}/sites/{site_id}/chargers")] {
+        for path in [
+            "/api/v3/chargers".to_owned(),
+            format!("/api/v2/teams/{team_id}/sites/{site_id}/chargers"),
+        ] {
             let (status, body) = app.post(&path, json!({"identity": long})).await;
             assert_eq!(status, 422);
-            assert_eq!(body, json!({"message": "The given data was invalid.", "errors": {"identity": ["Must not be greater than 45 characters."]}}));
+            assert_eq!(
+                body,
+                json!({"message": "The given data was invalid.", "errors": {"identity": ["Must not be greater than 45 characters."]}})
+            );
         }
         app.shutdown().await;
     }
@@ -76,31 +156,83 @@ async fn seed_requests_answer_with_the_seed_shapes() {
 #[tokio::test]
 async fn validation_errors_name_every_field() {
     for app in apps().await {
-        let (status, body) = app.post("/api/v3/chargers", json!({"reference": 7, "uuid": "x", "connection_status": "online"})).await;
+        let (status, body) = app
+            .post(
+                "/api/v3/chargers",
+                json!({"reference": 7, "uuid": "x", "connection_status": "online"}),
+            )
+            .await;
         assert_eq!(status, 422);
-        assert_eq!(body["errors"]["identity"], json!(["This field is required."]));
+        assert_eq!(
+            body["errors"]["identity"],
+            json!(["This field is required."])
+        );
         assert_eq!(body["errors"]["reference"], json!(["Must be a string."]));
         assert_eq!(body["errors"]["uuid"], json!(["This field cannot be set."]));
-        assert_eq!(body["errors"]["connection_status"], json!(["This field cannot be set."]));
+        assert_eq!(
+            body["errors"]["connection_status"],
+            json!(["This field cannot be set."])
+        );
         app.create_charger("CP-DUPE").await;
-        let (status, body) = app.post("/api/v3/chargers", json!({"identity": "CP-DUPE"})).await;
-        assert_eq!((status, body["errors"]["identity"].clone()), (422, json!(["Has already been taken."])));
-        let (status, body) = app.post("/api/v3/chargers", json!({"identity": "has space"})).await;
+        let (status, body) = app
+            .post("/api/v3/chargers", json!({"identity": "CP-DUPE"}))
+            .await;
+        assert_eq!(
+            (status, body["errors"]["identity"].clone()),
+            (422, json!(["Has already been taken."]))
+        );
+        let (status, body) = app
+            .post("/api/v3/chargers", json!({"identity": "has space"}))
+            .await;
         assert_eq!(status, 422, "{body}");
-        let (status, body) = app.post("/api/v3/sites", json!({"name": "x".repeat(256), "country": "Netherlands", "timezone": "Mars"})).await;
+        let (status, body) = app
+            .post(
+                "/api/v3/sites",
+                json!({"name": "x".repeat(256), "country": "Netherlands", "timezone": "Mars"}),
+            )
+            .await;
         assert_eq!(status, 422);
-        for f in ["name", "street", "house_number", "postal_code", "city", "country", "timezone"] {
+        for f in [
+            "name",
+            "street",
+            "house_number",
+            "postal_code",
+            "city",
+            "country",
+            "timezone",
+        ] {
             assert!(body["errors"][f].is_array(), "{f} in {body}");
         }
-        assert_eq!(body["errors"]["timezone"], json!(["Must be a valid time zone, such as `Africa/Accra`."]));
-        let (status, body) = app.post("/api/v3/cards", json!({"uid": "x".repeat(21), "status": "maybe"})).await;
+        assert_eq!(
+            body["errors"]["timezone"],
+            json!(["Must be a valid time zone, such as `Africa/Accra`."])
+        );
+        let (status, body) = app
+            .post(
+                "/api/v3/cards",
+                json!({"uid": "x".repeat(21), "status": "maybe"}),
+            )
+            .await;
         assert_eq!(status, 422);
-        assert_eq!(body["errors"]["uid"], json!(["Must not be greater than 20 characters."]));
+        assert_eq!(
+            body["errors"]["uid"],
+            json!(["Must not be greater than 20 characters."])
+        );
         assert!(body["errors"]["status"].is_array());
         // Broken JSON is a 400 with a message, not a crash.
-        let r = app.http.post(format!("{}/api/v3/chargers", app.api)).bearer_auth(&app.token).body("{").send().await.unwrap();
+        let r = app
+            .http
+            .post(format!("{}/api/v3/chargers", app.api))
+            .bearer_auth(&app.token)
+            .body("{")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 400);
-        assert!(r.json::<Value>().await.unwrap()["message"].as_str().unwrap().contains("not valid JSON"));
+        assert!(r.json::<Value>().await.unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON"));
         app.shutdown().await;
     }
 }
@@ -109,9 +241,15 @@ async fn validation_errors_name_every_field() {
 async fn lists_paginate_filter_and_sort() {
     for app in apps().await {
         for i in 0..7 {
-            app.post("/api/v3/chargers", json!({"identity": format!("PAGE-{i}"), "reference": format!("ref {i}")})).await;
+            app.post(
+                "/api/v3/chargers",
+                json!({"identity": format!("PAGE-{i}"), "reference": format!("ref {i}")}),
+            )
+            .await;
         }
-        let (status, body) = app.get("/api/v3/chargers?per_page=3&page=2&sort=-identity").await;
+        let (status, body) = app
+            .get("/api/v3/chargers?per_page=3&page=2&sort=-identity")
+            .await;
         assert_eq!(status, 200);
         assert_eq!(body["meta"]["total"], 7);
         assert_eq!(body["meta"]["per_page"], 3);
@@ -123,13 +261,17 @@ async fn lists_paginate_filter_and_sort() {
         assert_eq!(body["data"][0]["identity"], "PAGE-3");
         assert!(body["links"]["next"].as_str().unwrap().ends_with("page=3"));
         assert!(body["links"]["prev"].as_str().unwrap().ends_with("page=1"));
-        let (_, body) = app.get("/api/v3/chargers?filter[connection_status]=never_seen&search=ref%206").await;
+        let (_, body) = app
+            .get("/api/v3/chargers?filter[connection_status]=never_seen&search=ref%206")
+            .await;
         assert_eq!(body["meta"]["total"], 1);
         let (status, body) = app.get("/api/v3/chargers?per_page=101").await;
         assert_eq!(status, 422, "{body}");
         let (status, _) = app.get("/api/v3/chargers?sort=password_hash").await;
         assert_eq!(status, 422);
-        let (status, _) = app.get("/api/v3/chargers?filter[connection_status]=sleeping").await;
+        let (status, _) = app
+            .get("/api/v3/chargers?filter[connection_status]=sleeping")
+            .await;
         assert_eq!(status, 422);
         app.shutdown().await;
     }
@@ -145,18 +287,42 @@ async fn other_teams_objects_are_404_like_missing_ones() {
         let eve = other_user(&app).await;
         let missing = uuid::Uuid::new_v4();
         for (theirs, random) in [
-            (format!("/api/v3/chargers/{uuid}"), format!("/api/v3/chargers/{missing}")),
-            (format!("/api/v3/chargers/{uuid}/connectors"), format!("/api/v3/chargers/{missing}/connectors")),
-            (format!("/api/v3/chargers/{uuid}/transactions"), format!("/api/v3/chargers/{missing}/transactions")),
-            (format!("/api/v3/chargers/{uuid}/metervalues"), format!("/api/v3/chargers/{missing}/metervalues")),
-            (format!("/api/v3/chargers/{uuid}/logs"), format!("/api/v3/chargers/{missing}/logs")),
-            (format!("/api/v3/sites/{site}"), format!("/api/v3/sites/{missing}")),
-            ("/api/v3/cards/MYTAG".to_owned(), "/api/v3/cards/NOTAG".to_owned()),
+            (
+                format!("/api/v3/chargers/{uuid}"),
+                format!("/api/v3/chargers/{missing}"),
+            ),
+            (
+                format!("/api/v3/chargers/{uuid}/connectors"),
+                format!("/api/v3/chargers/{missing}/connectors"),
+            ),
+            (
+                format!("/api/v3/chargers/{uuid}/transactions"),
+                format!("/api/v3/chargers/{missing}/transactions"),
+            ),
+            (
+                format!("/api/v3/chargers/{uuid}/metervalues"),
+                format!("/api/v3/chargers/{missing}/metervalues"),
+            ),
+            (
+                format!("/api/v3/chargers/{uuid}/logs"),
+                format!("/api/v3/chargers/{missing}/logs"),
+            ),
+            (
+                format!("/api/v3/sites/{site}"),
+                format!("/api/v3/sites/{missing}"),
+            ),
+            (
+                "/api/v3/cards/MYTAG".to_owned(),
+                "/api/v3/cards/NOTAG".to_owned(),
+            ),
         ] {
             let a = as_user(&app, &eve, reqwest::Method::GET, &theirs).await;
             let b = as_user(&app, &eve, reqwest::Method::GET, &random).await;
             assert_eq!(a.0, 404, "{theirs}");
-            assert_eq!(a, b, "{theirs}: another team's object looks exactly like a missing one");
+            assert_eq!(
+                a, b,
+                "{theirs}: another team's object looks exactly like a missing one"
+            );
             let d = as_user(&app, &eve, reqwest::Method::DELETE, &theirs).await;
             assert!(d.0 == 404 || d.0 == 405, "{theirs}: {d:?}");
         }
@@ -171,34 +337,91 @@ async fn other_teams_objects_are_404_like_missing_ones() {
 #[tokio::test]
 async fn authentication_operations_endpoints_and_openapi() {
     for app in apps().await {
-        let r = app.http.get(format!("{}/api/v3/user", app.api)).send().await.unwrap();
+        let r = app
+            .http
+            .get(format!("{}/api/v3/user", app.api))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 401);
-        assert_eq!(r.json::<Value>().await.unwrap(), json!({"message": "Unauthenticated."}));
-        let r = app.http.get(format!("{}/api/v3/user", app.api)).bearer_auth("vg_wrong").send().await.unwrap();
+        assert_eq!(
+            r.json::<Value>().await.unwrap(),
+            json!({"message": "Unauthenticated."})
+        );
+        let r = app
+            .http
+            .get(format!("{}/api/v3/user", app.api))
+            .bearer_auth("vg_wrong")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 401);
         let (status, me) = app.get("/api/v3/user").await;
         assert_eq!(status, 200);
         assert_eq!(me["data"]["email"], "admin@voltgate.local");
-        let (status, team) = app.post("/api/v3/teams", json!({"name": "Installers", "type": "Installer"})).await;
+        let (status, team) = app
+            .post(
+                "/api/v3/teams",
+                json!({"name": "Installers", "type": "Installer"}),
+            )
+            .await;
         assert_eq!(status, 201);
         assert_eq!(team["data"]["role"], "owner");
         assert_eq!(team["data"]["type"], "Installer");
 
         for path in ["/healthz", "/readyz"] {
-            assert_eq!(app.http.get(format!("{}{path}", app.api)).send().await.unwrap().status().as_u16(), 200, "{path}");
+            assert_eq!(
+                app.http
+                    .get(format!("{}{path}", app.api))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+                200,
+                "{path}"
+            );
         }
-        let metrics = app.http.get(format!("{}/metrics", app.api)).send().await.unwrap().text().await.unwrap();
-        for name in ["voltgate_connected_chargers", "voltgate_ocpp_messages_total", "voltgate_api_requests_total{method=\"GET\",status=\"200\"}", "voltgate_database_write_seconds_bucket"] {
+        let metrics = app
+            .http
+            .get(format!("{}/metrics", app.api))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for name in [
+            "voltgate_connected_chargers",
+            "voltgate_ocpp_messages_total",
+            "voltgate_api_requests_total{method=\"GET\",status=\"200\"}",
+            "voltgate_database_write_seconds_bucket",
+        ] {
             assert!(metrics.contains(name), "{name} in /metrics");
         }
-        let doc: Value = app.http.get(format!("{}/api/v3/openapi.json", app.api)).send().await.unwrap().json().await.unwrap();
+        let doc: Value = app
+            .http
+            .get(format!("{}/api/v3/openapi.json", app.api))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         assert!(doc["paths"]["/api/v3/chargers/{charger}"]["put"].is_object());
-        let docs = app.http.get(format!("{}/docs", app.api)).send().await.unwrap().text().await.unwrap();
+        let docs = app
+            .http
+            .get(format!("{}/docs", app.api))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(docs.contains("/api/v3/openapi.json"));
         let (status, body) = app.get("/api/v3/nothing-here").await;
         assert_eq!((status, body), (404, json!({"message": "Not found."})));
         app.shutdown().await;
     }
 }
-

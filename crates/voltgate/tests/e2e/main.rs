@@ -2,8 +2,8 @@
 //! (when `VOLTGATE_TEST_POSTGRES_URL` is set) PostgreSQL.
 
 mod api;
-mod process;
 mod connection;
+mod process;
 mod rpc_rules;
 mod session;
 mod support;

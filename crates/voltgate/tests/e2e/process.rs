@@ -17,7 +17,15 @@ struct Server {
 /// Starts `voltgate serve` on port 0 and reads the real addresses from its JSON "listening" log line.
 fn start(data_dir: &std::path::Path, database_url: &str, token: Option<String>) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_voltgate"))
-        .args(["serve", "--api-listen", "127.0.0.1:0", "--ocpp-listen", "127.0.0.1:0", "--log-format", "json"])
+        .args([
+            "serve",
+            "--api-listen",
+            "127.0.0.1:0",
+            "--ocpp-listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
         .arg("--data-dir")
         .arg(data_dir)
         .arg("--database-url")
@@ -28,15 +36,31 @@ fn start(data_dir: &std::path::Path, database_url: &str, token: Option<String>) 
         .expect("the voltgate binary starts");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let (api, ocpp) = loop {
-        let line = lines.next().expect("the server logs 'listening' before exiting").unwrap();
-        let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
-        if v["message"].as_str().is_some_and(|m| m.starts_with("listening")) {
-            break (v["api"].as_str().unwrap().to_owned(), v["ocpp"].as_str().unwrap().to_owned());
+        let line = lines
+            .next()
+            .expect("the server logs 'listening' before exiting")
+            .unwrap();
+        let Ok(v) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        if v["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("listening"))
+        {
+            break (
+                v["api"].as_str().unwrap().to_owned(),
+                v["ocpp"].as_str().unwrap().to_owned(),
+            );
         }
     };
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    let token = token.unwrap_or_else(|| std::fs::read_to_string(data_dir.join("admin-token")).unwrap().trim().to_owned());
+    let token = token.unwrap_or_else(|| {
+        std::fs::read_to_string(data_dir.join("admin-token"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    });
     let app = TestApp {
         api: format!("http://{api}"),
         ocpp: format!("ws://{ocpp}"),
@@ -55,7 +79,8 @@ fn start(data_dir: &std::path::Path, database_url: &str, token: Option<String>) 
 #[tokio::test]
 async fn a_killed_server_loses_no_acknowledged_transaction() {
     for (_, url) in database_urls().await {
-        let dir = std::env::temp_dir().join(format!("voltgate-kill-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("voltgate-kill-{}", uuid::Uuid::new_v4().simple()));
         let mut s = start(&dir, &url, None);
         let uuid = s.app.create_charger("CP-KILL").await;
         s.app.post("/api/v3/cards", json!({"uid": "T1"})).await;
@@ -72,22 +97,39 @@ async fn a_killed_server_loses_no_acknowledged_transaction() {
         let (_, t) = s.app.get(&format!("/api/v3/transactions/{tx}")).await;
         assert_eq!(t["data"]["status"], "active", "{t}");
         assert_eq!(t["data"]["meter_start"], 100);
-        let (_, mv) = s.app.get(&format!("/api/v3/chargers/{uuid}/metervalues")).await;
-        assert_eq!(mv["data"][0]["value"], "1234", "acknowledged meter values survive: {mv}");
-        assert_eq!(s.app.charger(&uuid).await["connection_status"], "offline", "no socket survives a restart");
+        let (_, mv) = s
+            .app
+            .get(&format!("/api/v3/chargers/{uuid}/metervalues"))
+            .await;
+        assert_eq!(
+            mv["data"][0]["value"], "1234",
+            "acknowledged meter values survive: {mv}"
+        );
+        assert_eq!(
+            s.app.charger(&uuid).await["connection_status"],
+            "offline",
+            "no socket survives a restart"
+        );
 
         // SIGTERM: the charger gets a Close frame (1001 going away) and the process exits 0.
         let mut cp = connect(&s.app, "/CP-KILL").await;
         cp.heartbeat_ok().await;
         let pid = s.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
         assert_eq!(cp.closed_with(10).await, Some(1001));
         let deadline = std::time::Instant::now() + Duration::from_secs(15);
         let status = loop {
             if let Some(st) = s.child.try_wait().unwrap() {
                 break st;
             }
-            assert!(std::time::Instant::now() < deadline, "the server exits within 15 s of SIGTERM");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server exits within 15 s of SIGTERM"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
         assert!(status.success(), "clean exit: {status}");

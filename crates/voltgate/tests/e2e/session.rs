@@ -9,10 +9,23 @@ async fn a_charger_boots_charges_and_appears_with_its_session() {
     for app in apps().await {
         let uuid = app.create_charger("CP-SESSION").await;
         assert_eq!(app.charger(&uuid).await["connection_status"], "never_seen");
-        let (status, _) = app.post("/api/v3/cards", json!({"uid": "TAG-OK", "parent_uid": "FLEET"})).await;
+        let (status, _) = app
+            .post(
+                "/api/v3/cards",
+                json!({"uid": "TAG-OK", "parent_uid": "FLEET"}),
+            )
+            .await;
         assert_eq!(status, 201);
-        app.post("/api/v3/cards", json!({"uid": "tag-blocked", "status": "blocked"})).await;
-        app.post("/api/v3/cards", json!({"uid": "TAG-OLD", "expires_at": "2020-01-01T00:00:00Z"})).await;
+        app.post(
+            "/api/v3/cards",
+            json!({"uid": "tag-blocked", "status": "blocked"}),
+        )
+        .await;
+        app.post(
+            "/api/v3/cards",
+            json!({"uid": "TAG-OLD", "expires_at": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
 
         let mut cp = connect(&app, "/ocpp/CP-SESSION").await;
         let boot = cp.boot().await;
@@ -36,16 +49,31 @@ async fn a_charger_boots_charges_and_appears_with_its_session() {
         let c = app.charger(&uuid).await;
         assert_eq!(c["status"], "Available");
         let conns = c["connectors"].as_array().unwrap();
-        assert_eq!(conns.len(), 2, "connector 0 is the charger, not a connector: {c}");
+        assert_eq!(
+            conns.len(),
+            2,
+            "connector 0 is the charger, not a connector: {c}"
+        );
         assert_eq!(conns[1]["error"], "GroundFailure");
         assert_eq!(conns[1]["error_info"], "RCD tripped");
         assert_eq!(conns[1]["vendor_error_code"], "E42");
 
         let auth = cp.call("Authorize", json!({"idTag": "tag-ok"})).await;
-        assert_eq!(auth["idTagInfo"]["status"], "Accepted", "id tags are case-insensitive");
+        assert_eq!(
+            auth["idTagInfo"]["status"], "Accepted",
+            "id tags are case-insensitive"
+        );
         assert_eq!(auth["idTagInfo"]["parentIdTag"], "FLEET");
-        for (tag, want) in [("TAG-BLOCKED", "Blocked"), ("TAG-OLD", "Expired"), ("NOBODY", "Invalid")] {
-            assert_eq!(cp.call("Authorize", json!({"idTag": tag})).await["idTagInfo"]["status"], want, "{tag}");
+        for (tag, want) in [
+            ("TAG-BLOCKED", "Blocked"),
+            ("TAG-OLD", "Expired"),
+            ("NOBODY", "Invalid"),
+        ] {
+            assert_eq!(
+                cp.call("Authorize", json!({"idTag": tag})).await["idTagInfo"]["status"],
+                want,
+                "{tag}"
+            );
         }
 
         let start = json!({"connectorId": 1, "idTag": "TAG-OK", "meterStart": 1000, "timestamp": "2025-07-04T13:00:00Z"});
@@ -53,7 +81,10 @@ async fn a_charger_boots_charges_and_appears_with_its_session() {
         assert_eq!(started["idTagInfo"]["status"], "Accepted");
         let tx = started["transactionId"].as_i64().unwrap();
         let again = cp.call("StartTransaction", start).await;
-        assert_eq!(again["transactionId"], tx, "a repeated identical start returns the same id");
+        assert_eq!(
+            again["transactionId"], tx,
+            "a repeated identical start returns the same id"
+        );
         let busy = cp.call("StartTransaction", json!({"connectorId": 1, "idTag": "TAG-OK", "meterStart": 1001, "timestamp": "2025-07-04T13:00:05Z"})).await;
         assert_eq!(busy["idTagInfo"]["status"], "ConcurrentTx");
 
@@ -73,25 +104,45 @@ async fn a_charger_boots_charges_and_appears_with_its_session() {
             "transactionData": [{"timestamp": "2025-07-04T14:00:00Z", "sampledValue": [{"value": "8000", "context": "Transaction.End"}]}]});
         let stopped = cp.call("StopTransaction", stop.clone()).await;
         assert_eq!(stopped["idTagInfo"]["status"], "Accepted");
-        assert_eq!(cp.call("StopTransaction", stop).await["idTagInfo"]["status"], "Accepted", "a repeated stop is acknowledged");
+        assert_eq!(
+            cp.call("StopTransaction", stop).await["idTagInfo"]["status"],
+            "Accepted",
+            "a repeated stop is acknowledged"
+        );
         // A stop for an id Voltgate never gave out is acknowledged and kept as an orphan.
         let orphan = cp.call("StopTransaction", json!({"transactionId": 987654, "meterStop": 50, "timestamp": "2025-07-04T15:00:00Z"})).await;
         assert_eq!(orphan, json!({}));
 
-        for action in ["DiagnosticsStatusNotification", "FirmwareStatusNotification"] {
-            let status = if action.starts_with('D') { "Uploaded" } else { "Installed" };
+        for action in [
+            "DiagnosticsStatusNotification",
+            "FirmwareStatusNotification",
+        ] {
+            let status = if action.starts_with('D') {
+                "Uploaded"
+            } else {
+                "Installed"
+            };
             assert_eq!(cp.call(action, json!({"status": status})).await, json!({}));
         }
-        assert_eq!(cp.call("DataTransfer", json!({"vendorId": "com.acme", "messageId": "x", "data": "y"})).await["status"], "UnknownVendorId");
+        assert_eq!(
+            cp.call(
+                "DataTransfer",
+                json!({"vendorId": "com.acme", "messageId": "x", "data": "y"})
+            )
+            .await["status"],
+            "UnknownVendorId"
+        );
 
         let c = app.charger(&uuid).await;
         assert_eq!(c["firmware_status"], "Installed");
         assert_eq!(c["diagnostics_status"], "Uploaded");
-        assert!(c["last_heartbeat_at"].is_string() || {
-            // Heartbeats are written in batches; give the writer a moment.
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            app.charger(&uuid).await["last_heartbeat_at"].is_string()
-        });
+        assert!(
+            c["last_heartbeat_at"].is_string() || {
+                // Heartbeats are written in batches; give the writer a moment.
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                app.charger(&uuid).await["last_heartbeat_at"].is_string()
+            }
+        );
 
         let (_, t) = app.get(&format!("/api/v3/transactions/{tx}")).await;
         let t = &t["data"];
@@ -103,23 +154,60 @@ async fn a_charger_boots_charges_and_appears_with_its_session() {
         assert_eq!(t["started_at"], "2025-07-04T13:00:00.000000Z");
         assert_eq!(t["charger"]["identity"], "CP-SESSION");
 
-        let (_, list) = app.get(&format!("/api/v3/chargers/{uuid}/transactions?filter[status]=finished")).await;
-        let orphans: Vec<_> = list["data"].as_array().unwrap().iter().filter(|t| t["orphan_transaction_id"] == 987654).collect();
+        let (_, list) = app
+            .get(&format!(
+                "/api/v3/chargers/{uuid}/transactions?filter[status]=finished"
+            ))
+            .await;
+        let orphans: Vec<_> = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["orphan_transaction_id"] == 987654)
+            .collect();
         assert_eq!(orphans.len(), 1, "{list}");
-        let (_, active) = app.get(&format!("/api/v3/chargers/{uuid}/transactions?filter[status]=active")).await;
-        assert_eq!(active["meta"]["total"], 1, "the ConcurrentTx start is kept active until its stop");
+        let (_, active) = app
+            .get(&format!(
+                "/api/v3/chargers/{uuid}/transactions?filter[status]=active"
+            ))
+            .await;
+        assert_eq!(
+            active["meta"]["total"], 1,
+            "the ConcurrentTx start is kept active until its stop"
+        );
 
-        let (_, mvs) = app.get(&format!("/api/v3/chargers/{uuid}/metervalues?unit=Celcius")).await;
+        let (_, mvs) = app
+            .get(&format!("/api/v3/chargers/{uuid}/metervalues?unit=Celcius"))
+            .await;
         assert_eq!(mvs["data"][0]["value"], "31.5");
         assert_eq!(mvs["data"][0]["location"], "Body");
         let (_, mvs) = app.get(&format!("/api/v3/chargers/{uuid}/metervalues?date_from=2025-07-04%2013:00:00&date_to=2025-07-04%2013:59:59&measurand=Current.Import&order_by=desc")).await;
         assert_eq!(mvs["meta"]["total"], 2, "{mvs}");
-        let (_, mvs) = app.get(&format!("/api/v3/chargers/{uuid}/metervalues?transaction_id={tx}&context=Transaction.End")).await;
-        assert_eq!(mvs["meta"]["total"], 1, "transactionData is stored with the transaction: {mvs}");
+        let (_, mvs) = app
+            .get(&format!(
+                "/api/v3/chargers/{uuid}/metervalues?transaction_id={tx}&context=Transaction.End"
+            ))
+            .await;
+        assert_eq!(
+            mvs["meta"]["total"], 1,
+            "transactionData is stored with the transaction: {mvs}"
+        );
 
-        let (_, logs) = app.get(&format!("/api/v3/chargers/{uuid}/logs?filter[action]=BootNotification&per_page=100")).await;
-        let dirs: Vec<&str> = logs["data"].as_array().unwrap().iter().map(|l| l["direction"].as_str().unwrap()).collect();
-        assert!(dirs.contains(&"cp_to_csms") && dirs.contains(&"csms_to_cp"), "{logs}");
+        let (_, logs) = app
+            .get(&format!(
+                "/api/v3/chargers/{uuid}/logs?filter[action]=BootNotification&per_page=100"
+            ))
+            .await;
+        let dirs: Vec<&str> = logs["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["direction"].as_str().unwrap())
+            .collect();
+        assert!(
+            dirs.contains(&"cp_to_csms") && dirs.contains(&"csms_to_cp"),
+            "{logs}"
+        );
         let (_, logs) = app.get(&format!("/api/v3/chargers/{uuid}/logs?filter[direction]=csms_to_cp&filter[action]=StartTransaction")).await;
         assert_eq!(logs["meta"]["total"], 3);
 

@@ -31,8 +31,16 @@ pub struct TestApp {
 pub async fn database_urls() -> Vec<(&'static str, String)> {
     let mut urls = vec![("sqlite", testing::fresh_sqlite_url())];
     match std::env::var(testing::POSTGRES_ENV) {
-        Ok(server) => urls.push(("postgres", testing::fresh_postgres_url(&server).await.expect("create a PostgreSQL test database"))),
-        Err(_) => eprintln!("SKIPPED the PostgreSQL run: set {} (e.g. postgres://postgres@127.0.0.1:5432/postgres)", testing::POSTGRES_ENV),
+        Ok(server) => urls.push((
+            "postgres",
+            testing::fresh_postgres_url(&server)
+                .await
+                .expect("create a PostgreSQL test database"),
+        )),
+        Err(_) => eprintln!(
+            "SKIPPED the PostgreSQL run: set {} (e.g. postgres://postgres@127.0.0.1:5432/postgres)",
+            testing::POSTGRES_ENV
+        ),
     }
     urls
 }
@@ -46,7 +54,11 @@ pub async fn apps() -> Vec<TestApp> {
     apps
 }
 
-pub async fn spawn_with(backend: &'static str, database_url: String, tweak: impl FnOnce(&mut Config)) -> TestApp {
+pub async fn spawn_with(
+    backend: &'static str,
+    database_url: String,
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
     let dir = std::env::temp_dir().join(format!("voltgate-e2e-{}", uuid::Uuid::new_v4().simple()));
     let mut config = Config::for_data_dir(&dir);
     config.database_url = database_url.clone();
@@ -54,8 +66,13 @@ pub async fn spawn_with(backend: &'static str, database_url: String, tweak: impl
     config.ocpp_listen = "127.0.0.1:0".parse().unwrap();
     config.print_admin_token = false;
     tweak(&mut config);
-    let app = Application::build(config).await.expect("the application builds");
-    let token = app.admin_token().expect("a fresh database creates the admin token").to_owned();
+    let app = Application::build(config)
+        .await
+        .expect("the application builds");
+    let token = app
+        .admin_token()
+        .expect("a fresh database creates the admin token")
+        .to_owned();
     let (api, ocpp_addr) = (app.api_addr(), app.ocpp_addr());
     let registry = Some(app.registry());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -77,15 +94,26 @@ pub async fn spawn_with(backend: &'static str, database_url: String, tweak: impl
 }
 
 impl TestApp {
-    pub async fn request(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.api)).bearer_auth(&self.token);
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.api))
+            .bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let resp = req.send().await.expect("the API answers");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
@@ -98,7 +126,9 @@ impl TestApp {
 
     /// Creates a charger over the API and returns its uuid.
     pub async fn create_charger(&self, identity: &str) -> String {
-        let (status, body) = self.post("/api/v3/chargers", json!({"identity": identity})).await;
+        let (status, body) = self
+            .post("/api/v3/chargers", json!({"identity": identity}))
+            .await;
         assert_eq!(status, 201, "{body}");
         body["data"]["uuid"].as_str().unwrap().to_owned()
     }
@@ -117,7 +147,11 @@ impl TestApp {
             if c["connection_status"] == want {
                 return c;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{}: charger never became {want}: {c}", self.backend);
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{}: charger never became {want}: {c}",
+                self.backend
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -127,7 +161,11 @@ impl TestApp {
             let _ = stop.send(());
         }
         if let Some(h) = self.handle.take() {
-            tokio::time::timeout(Duration::from_secs(20), h).await.expect("shutdown within 20 s").unwrap().unwrap();
+            tokio::time::timeout(Duration::from_secs(20), h)
+                .await
+                .expect("shutdown within 20 s")
+                .unwrap()
+                .unwrap();
         }
     }
 }
@@ -141,21 +179,37 @@ pub struct Charger {
 }
 
 pub async fn connect(app: &TestApp, path: &str) -> Charger {
-    connect_with(app, path, Some("ocpp1.6"), None).await.expect("the charger connects")
+    connect_with(app, path, Some("ocpp1.6"), None)
+        .await
+        .expect("the charger connects")
 }
 
-pub async fn connect_with(app: &TestApp, path: &str, protocol: Option<&str>, basic: Option<&str>) -> Result<Charger, u16> {
+pub async fn connect_with(
+    app: &TestApp,
+    path: &str,
+    protocol: Option<&str>,
+    basic: Option<&str>,
+) -> Result<Charger, u16> {
     let mut req = format!("{}{path}", app.ocpp).into_client_request().unwrap();
     if let Some(p) = protocol {
-        req.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_str(p).unwrap());
+        req.headers_mut()
+            .insert("Sec-WebSocket-Protocol", HeaderValue::from_str(p).unwrap());
     }
     if let Some(b) = basic {
-        req.headers_mut().insert("Authorization", HeaderValue::from_str(&format!("Basic {b}")).unwrap());
+        req.headers_mut().insert(
+            "Authorization",
+            HeaderValue::from_str(&format!("Basic {b}")).unwrap(),
+        );
     }
     match tokio_tungstenite::connect_async(req).await {
         Ok((ws, resp)) => {
             if protocol.is_some() {
-                assert_eq!(resp.headers().get("sec-websocket-protocol").map(|v| v.to_str().unwrap()), Some("ocpp1.6"));
+                assert_eq!(
+                    resp.headers()
+                        .get("sec-websocket-protocol")
+                        .map(|v| v.to_str().unwrap()),
+                    Some("ocpp1.6")
+                );
             }
             Ok(Charger { ws, next: 0 })
         }
@@ -166,16 +220,24 @@ pub async fn connect_with(app: &TestApp, path: &str, protocol: Option<&str>, bas
 
 impl Charger {
     pub async fn send_text(&mut self, text: &str) {
-        self.ws.send(Message::Text(text.into())).await.expect("send");
+        self.ws
+            .send(Message::Text(text.into()))
+            .await
+            .expect("send");
     }
 
     /// The next text frame (pings are answered by the library), or None on close/timeout.
     pub async fn recv_text(&mut self, secs: u64) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
-            let msg = tokio::time::timeout_at(deadline, self.ws.next()).await.ok()??.ok()?;
+            let msg = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()??
+                .ok()?;
             match msg {
-                Message::Text(t) => return Some(serde_json::from_str(t.as_str()).expect("the server sends JSON")),
+                Message::Text(t) => {
+                    return Some(serde_json::from_str(t.as_str()).expect("the server sends JSON"))
+                }
                 Message::Close(_) => return None,
                 _ => continue,
             }
@@ -185,7 +247,10 @@ impl Charger {
     /// Sends a CALL and returns the CALLRESULT payload (panics on anything else).
     pub async fn call(&mut self, action: &str, payload: Value) -> Value {
         let frame = self.call_frame(action, payload).await;
-        assert_eq!(frame[0], 3, "expected a CALLRESULT to {action}, got {frame}");
+        assert_eq!(
+            frame[0], 3,
+            "expected a CALLRESULT to {action}, got {frame}"
+        );
         frame[2].clone()
     }
 
@@ -193,8 +258,12 @@ impl Charger {
     pub async fn call_frame(&mut self, action: &str, payload: Value) -> Value {
         self.next += 1;
         let id = format!("m{}", self.next);
-        self.send_text(&json!([2, id, action, payload]).to_string()).await;
-        let frame = self.recv_text(10).await.unwrap_or_else(|| panic!("no answer to {action}"));
+        self.send_text(&json!([2, id, action, payload]).to_string())
+            .await;
+        let frame = self
+            .recv_text(10)
+            .await
+            .unwrap_or_else(|| panic!("no answer to {action}"));
         assert_eq!(frame[1], id, "answer to {action} carries its id: {frame}");
         frame
     }
@@ -258,7 +327,10 @@ impl RawWs {
 
     /// Writes several masked text frames in one TCP write, so they arrive together.
     pub async fn texts_at_once(&mut self, texts: &[&str]) {
-        let out: Vec<u8> = texts.iter().flat_map(|t| Self::encode(0x81, t.as_bytes(), true)).collect();
+        let out: Vec<u8> = texts
+            .iter()
+            .flat_map(|t| Self::encode(0x81, t.as_bytes(), true))
+            .collect();
         self.stream.write_all(&out).await.unwrap();
     }
 
@@ -281,7 +353,9 @@ impl RawWs {
                 }
             }
         };
-        tokio::time::timeout(Duration::from_secs(5), read).await.expect("a text frame within 5 s")
+        tokio::time::timeout(Duration::from_secs(5), read)
+            .await
+            .expect("a text frame within 5 s")
     }
 
     fn encode(first: u8, payload: &[u8], masked: bool) -> Vec<u8> {
@@ -323,6 +397,8 @@ impl RawWs {
                 }
             }
         };
-        tokio::time::timeout(Duration::from_secs(5), read).await.ok()?
+        tokio::time::timeout(Duration::from_secs(5), read)
+            .await
+            .ok()?
     }
 }
