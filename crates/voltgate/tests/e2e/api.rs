@@ -40,8 +40,35 @@ async fn as_user(app: &TestApp, token: &str, method: reqwest::Method, path: &str
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-fn keys(v: &Value) -> Vec<&str> {
-    v.as_object().unwrap().keys().map(String::as_str).collect()
+/// Asserts that the raw JSON text has exactly these keys in this order at the top of `data`.
+async fn assert_key_order(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+    want: &[&str],
+) -> Value {
+    let r = app
+        .http
+        .request(method, format!("{}{path}", app.api))
+        .bearer_auth(&app.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let text = r.text().await.unwrap();
+    let positions: Vec<usize> = want
+        .iter()
+        .map(|k| {
+            text.find(&format!("\"{k}\":"))
+                .unwrap_or_else(|| panic!("{k} missing in {text}"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "keys not in the seed's order: {text}"
+    );
+    serde_json::from_str(&text).unwrap()
 }
 
 #[tokio::test]
@@ -51,31 +78,32 @@ async fn seed_requests_answer_with_the_seed_shapes() {
         let uuid = app
             .create_charger("c90237e9-ced5-3af6-88ea-84aeaa148878")
             .await;
-        let (status, body) = app
-            .request(
-                reqwest::Method::PUT,
-                &format!("/api/v3/chargers/{uuid}"),
-                Some(json!({"reference": "b"})),
-            )
-            .await;
-        assert_eq!(status, 200);
+        let seed0 = [
+            "data",
+            "uuid",
+            "id",
+            "identity",
+            "reference",
+            "connection_status",
+            "status",
+            "error",
+            "error_info",
+            "created_at",
+            "updated_at",
+            "licenses",
+            "smart",
+            "pro",
+        ];
+        let put = format!("/api/v3/chargers/{uuid}");
+        let body = assert_key_order(
+            &app,
+            reqwest::Method::PUT,
+            &put,
+            json!({"reference": "b"}),
+            &seed0,
+        )
+        .await;
         let d = &body["data"];
-        assert_eq!(
-            &keys(d)[..11],
-            &[
-                "uuid",
-                "id",
-                "identity",
-                "reference",
-                "connection_status",
-                "status",
-                "error",
-                "error_info",
-                "created_at",
-                "updated_at",
-                "licenses"
-            ]
-        );
         assert_eq!(d["reference"], "b");
         assert_eq!(d["connection_status"], "never_seen");
         assert!(d["id"].is_i64());
@@ -101,28 +129,34 @@ async fn seed_requests_answer_with_the_seed_shapes() {
         assert_eq!(status, 201, "{site}");
         assert_eq!(site["data"]["country"], "NL");
         let site_id = site["data"]["id"].as_i64().unwrap();
-        let (status, body) = app
-            .post(
-                &format!("/api/v2/teams/{team_id}/sites/{site_id}/chargers"),
-                json!({"identity": "b"}),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
+        let seed1 = [
+            "data",
+            "deprecation",
+            "uuid",
+            "id",
+            "identity",
+            "reference",
+            "connection_status",
+            "status",
+            "error",
+            "error_info",
+            "created_at",
+            "updated_at",
+        ];
+        let v2 = format!("/api/v2/teams/{team_id}/sites/{site_id}/chargers");
+        let body = assert_key_order(
+            &app,
+            reqwest::Method::POST,
+            &v2,
+            json!({"identity": "b"}),
+            &seed1,
+        )
+        .await;
+        let fields = body["data"].as_object().unwrap().len();
         assert_eq!(
-            keys(&body["data"]),
-            vec![
-                "deprecation",
-                "uuid",
-                "id",
-                "identity",
-                "reference",
-                "connection_status",
-                "status",
-                "error",
-                "error_info",
-                "created_at",
-                "updated_at"
-            ]
+            fields,
+            seed1.len() - 1,
+            "v2 has exactly the seed's fields: {body}"
         );
         assert_eq!(
             body["data"]["deprecation"],
