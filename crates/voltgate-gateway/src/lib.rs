@@ -31,6 +31,8 @@ pub struct GatewayConfig {
     pub inbound_backlog: usize,
     /// CSMS-initiated calls queued per connection behind the one in flight.
     pub outbound_queue: usize,
+    /// Frames a charger may send per second; a flood above it closes the connection (1008).
+    pub max_messages_per_second: u32,
     /// Licenses given to auto-registered chargers (smart, pro).
     pub default_licenses: (bool, bool),
 }
@@ -44,6 +46,7 @@ impl Default for GatewayConfig {
             idle_timeout: Duration::from_secs(60),
             inbound_backlog: 8,
             outbound_queue: 16,
+            max_messages_per_second: 100,
             default_licenses: (true, false),
         }
     }

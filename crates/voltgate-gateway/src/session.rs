@@ -41,6 +41,7 @@ mod close {
     pub const GOING_AWAY: u16 = 1001;
     pub const PROTOCOL_ERROR: u16 = 1002;
     pub const INVALID_PAYLOAD: u16 = 1007;
+    pub const POLICY_VIOLATION: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
 }
 
@@ -66,6 +67,8 @@ struct Session {
     pending: Option<Pending>,
     last_received: Instant,
     next_message_id: u64,
+    /// Start of the current one-second rate window and the frames seen in it.
+    window: (Instant, u32),
 }
 
 pub(crate) async fn run(gw: Gateway, charger: Charger, version: OcppVersion, socket: WebSocket) {
@@ -119,6 +122,7 @@ async fn run_inner(gw: Gateway, charger: Charger, version: OcppVersion, socket: 
         pending: None,
         last_received: Instant::now(),
         next_message_id: 0,
+        window: (Instant::now(), 0),
     };
     let reason = session.run(calls_rx, cancel).await;
     session.fail_pending(CallFailure::ConnectionClosed);
@@ -168,6 +172,11 @@ impl Session {
                         None => return "connection closed",
                         Some(Ok(msg)) => {
                             self.last_received = Instant::now();
+                            if matches!(msg, Message::Text(_) | Message::Binary(_)) && self.flooding(cfg.max_messages_per_second) {
+                                tracing::warn!(security_event = "message_flood", limit = cfg.max_messages_per_second, "closing the connection: the charger sends more messages per second than allowed");
+                                self.close(close::POLICY_VIOLATION, "message rate limit exceeded").await;
+                                return "message flood";
+                            }
                             if let Some(reason) = self.on_message(msg).await {
                                 return reason;
                             }
@@ -197,6 +206,16 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Counts a frame; true when the charger exceeded `limit` frames in the current second.
+    fn flooding(&mut self, limit: u32) -> bool {
+        let now = Instant::now();
+        if now.duration_since(self.window.0) >= Duration::from_secs(1) {
+            self.window = (now, 0);
+        }
+        self.window.1 += 1;
+        self.window.1 > limit
     }
 
     fn start_next(&mut self) {

@@ -284,12 +284,19 @@ impl ReportStore for Db {
         let now = micros(OffsetDateTime::now_utc());
         let mut tx = self.pool().begin().await.map_err(db_err)?;
         lock_charger(&mut tx, s.charger_id, now).await?;
-        let existing = sqlx::query("SELECT id, status FROM transactions WHERE id = $1 AND charger_id = $2 AND orphan_transaction_id IS NULL")
+        let existing = sqlx::query(
+            "SELECT id, status, connector_id FROM transactions WHERE id = $1 AND charger_id = $2 AND orphan_transaction_id IS NULL",
+        )
             .bind(s.transaction_id)
             .bind(s.charger_id)
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
+        // transactionData carries no connector: it is the transaction's.
+        let connector_id = match &existing {
+            Some(row) => row.i64("connector_id")? as i32,
+            None => 0,
+        };
         let outcome = match existing {
             Some(row) if row.string("status")? == TransactionStatus::Finished.as_str() => {
                 StopOutcome::AlreadyStopped { id: row.i64("id")? }
@@ -350,6 +357,7 @@ impl ReportStore for Db {
                 .cloned()
                 .map(|mut m| {
                     m.transaction_id = Some(id);
+                    m.connector_id = connector_id;
                     m
                 })
                 .collect();

@@ -106,6 +106,7 @@ impl Application {
             },
             ping_interval: config.ping_interval,
             idle_timeout: config.idle_timeout,
+            max_messages_per_second: config.max_messages_per_second,
             ..GatewayConfig::default()
         };
         let default_licenses = gateway_config.default_licenses;

@@ -82,6 +82,8 @@ pub struct Config {
     /// How often chargers are pinged, and how long silence is tolerated (not flags: tests shorten them).
     pub ping_interval: Duration,
     pub idle_timeout: Duration,
+    /// Frames per second a charger may send before it is disconnected as a flood (1008).
+    pub max_messages_per_second: u32,
     /// Whether to print the first admin token on stdout (the token file is always written).
     pub print_admin_token: bool,
 }
@@ -138,6 +140,7 @@ impl Config {
                 .unwrap_or(300),
             ping_interval: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
+            max_messages_per_second: 100,
             print_admin_token: true,
             data_dir,
         })

@@ -230,3 +230,25 @@ async fn websocket_level_violations_close_with_the_rfc_6455_code() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn a_message_flood_closes_the_connection_with_1008() {
+    for (backend, url) in database_urls().await {
+        let app = spawn_with(backend, url, |c| c.max_messages_per_second = 20).await;
+        app.create_charger("CP-FLOOD").await;
+        // Within the limit: fine.
+        let mut cp = connect(&app, "/CP-FLOOD").await;
+        for _ in 0..10 {
+            cp.heartbeat_ok().await;
+        }
+        // Far above it, without waiting for answers: closed with 1008 (policy violation).
+        let mut raw = RawWs::connect(&app, "CP-FLOOD").await;
+        let frames: Vec<String> = (0..60)
+            .map(|i| format!(r#"[2,"f{i}","Heartbeat",{{}}]"#))
+            .collect();
+        let refs: Vec<&str> = frames.iter().map(String::as_str).collect();
+        raw.texts_at_once(&refs).await;
+        assert_eq!(raw.close_code().await, Some(1008));
+        app.shutdown().await;
+    }
+}
