@@ -17,8 +17,26 @@ use voltgate_core::types::{CardStatus, ConnectionStatus, TransactionStatus};
 use crate::sql::{db_err, micros, RowExt, Sql};
 use crate::Db;
 
-/// Rows per multi-row INSERT: stays far below SQLite's and PostgreSQL's bind-parameter limits.
-const ROWS_PER_INSERT: usize = 500;
+/// Rows per multi-row statement. Batches are cut into these fixed sizes (largest first) so only a
+/// handful of distinct SQL texts exist and every connection reuses its prepared statements; the
+/// largest stays far below SQLite's and PostgreSQL's bind-parameter limits.
+const CHUNK_SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+
+/// Splits `items` into slices of the fixed [`CHUNK_SIZES`].
+fn fixed_chunks<T>(mut items: &[T]) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    while !items.is_empty() {
+        let size = CHUNK_SIZES
+            .iter()
+            .copied()
+            .find(|s| *s <= items.len())
+            .unwrap_or(1);
+        let (head, rest) = items.split_at(size);
+        out.push(head);
+        items = rest;
+    }
+    out
+}
 
 pub(crate) fn card_from_row(r: &AnyRow) -> StoreResult<Card> {
     Ok(Card {
@@ -51,7 +69,7 @@ async fn lock_charger(tx: &mut SqlTx<'_, Any>, charger_id: i64, now: i64) -> Sto
 }
 
 async fn insert_samples(tx: &mut SqlTx<'_, Any>, samples: &[&MeterSample]) -> StoreResult<()> {
-    for chunk in samples.chunks(ROWS_PER_INSERT) {
+    for chunk in fixed_chunks(samples) {
         let mut sql = Sql::new(
             "INSERT INTO meter_values (charger_id, connector_id, transaction_id, timestamp, value, context, format, \
              measurand, phase, location, unit) VALUES ",
@@ -396,7 +414,7 @@ impl ReportStore for Db {
         }
         let mut tx = self.pool().begin().await.map_err(db_err)?;
         insert_samples(&mut tx, &samples).await?;
-        for chunk in logs.chunks(ROWS_PER_INSERT) {
+        for chunk in fixed_chunks(&logs) {
             let mut sql = Sql::new("INSERT INTO ocpp_logs (charger_id, direction, message_type, action, message_id, payload, created_at) VALUES ");
             for (i, l) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
@@ -417,15 +435,37 @@ impl ReportStore for Db {
             }
             sql.query().execute(&mut *tx).await.map_err(db_err)?;
         }
-        for (charger_id, at) in heartbeats {
-            sqlx::query("UPDATE chargers SET last_heartbeat_at = $1 WHERE id = $2")
-                .bind(micros(at))
-                .bind(charger_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+        // One UPDATE ... FROM (VALUES ...) per chunk instead of one statement per charger
+        // (both engines name the VALUES columns column1, column2).
+        let heartbeats: Vec<(i64, i64)> = heartbeats
+            .into_iter()
+            .map(|(id, at)| (id, micros(at)))
+            .collect();
+        for chunk in fixed_chunks(&heartbeats) {
+            let mut sql =
+                Sql::new("UPDATE chargers SET last_heartbeat_at = v.column2 FROM (VALUES ");
+            for (i, (id, at)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.bind(*id).push(", ").bind(*at).push(")");
+            }
+            sql.push(") AS v WHERE chargers.id = v.column1");
+            sql.query().execute(&mut *tx).await.map_err(db_err)?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_cut_into_a_few_fixed_sizes() {
+        let items: Vec<u32> = (0..343).collect();
+        let sizes: Vec<usize> = fixed_chunks(&items).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![256, 64, 16, 4, 1, 1, 1]);
+        assert_eq!(sizes.iter().sum::<usize>(), 343);
+        assert!(fixed_chunks::<u8>(&[]).is_empty());
     }
 }
