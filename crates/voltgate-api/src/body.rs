@@ -15,6 +15,8 @@ use crate::error::{ApiError, FieldErrors};
 pub struct Body {
     map: Map<String, Value>,
     errors: FieldErrors,
+    /// Dotted path of this object inside the request (`charging_profile.`), for nested bodies.
+    prefix: String,
 }
 
 impl Body {
@@ -24,12 +26,14 @@ impl Body {
             return Ok(Self {
                 map: Map::new(),
                 errors: FieldErrors::new(),
+                prefix: String::new(),
             });
         }
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => Ok(Self {
                 map,
                 errors: FieldErrors::new(),
+                prefix: String::new(),
             }),
             Ok(_) => Err(ApiError::BadRequest(
                 "The request body must be a JSON object.".into(),
@@ -56,9 +60,99 @@ impl Body {
 
     pub fn error(&mut self, field: &str, message: &str) {
         self.errors
-            .entry(field.to_owned())
+            .entry(format!("{}{field}", self.prefix))
             .or_default()
             .push(message.to_owned());
+    }
+
+    /// A nested object `field` as its own body (errors keep the dotted path); `None` when absent
+    /// or null. Merge it back with [`Body::absorb`].
+    pub fn child(&mut self, field: &str) -> Option<Body> {
+        match self.map.get(field)? {
+            Value::Null => None,
+            Value::Object(map) => Some(Body {
+                map: map.clone(),
+                errors: FieldErrors::new(),
+                prefix: format!("{}{field}.", self.prefix),
+            }),
+            _ => {
+                self.error(field, "Must be an object.");
+                None
+            }
+        }
+    }
+
+    /// The objects of an array field, each as a nested body (`field.0.`, `field.1.` ...).
+    pub fn children(&mut self, field: &str) -> Option<Vec<Body>> {
+        match self.map.get(field)? {
+            Value::Null => None,
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.clone().into_iter().enumerate() {
+                    match item {
+                        Value::Object(map) => out.push(Body {
+                            map,
+                            errors: FieldErrors::new(),
+                            prefix: format!("{}{field}.{i}.", self.prefix),
+                        }),
+                        _ => self.error(&format!("{field}.{i}"), "Must be an object."),
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                self.error(field, "Must be an array.");
+                None
+            }
+        }
+    }
+
+    /// Takes a nested body's errors into this one.
+    pub fn absorb(&mut self, child: Body) {
+        for (k, v) in child.errors {
+            self.errors.entry(k).or_default().extend(v);
+        }
+    }
+
+    /// An array of strings, each at most `max` characters.
+    pub fn opt_strings(&mut self, field: &str, max: usize) -> Option<Vec<String>> {
+        match self.map.get(field)? {
+            Value::Null => None,
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.clone().iter().enumerate() {
+                    match item {
+                        Value::String(s) if s.chars().count() <= max => out.push(s.clone()),
+                        Value::String(_) => self.error(
+                            &format!("{field}.{i}"),
+                            &format!("Must not be greater than {max} characters."),
+                        ),
+                        _ => self.error(&format!("{field}.{i}"), "Must be a string."),
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                self.error(field, "Must be an array.");
+                None
+            }
+        }
+    }
+
+    pub fn opt_bool(&mut self, field: &str) -> Option<Option<bool>> {
+        match self.map.get(field)? {
+            Value::Null => Some(None),
+            Value::Bool(b) => Some(Some(*b)),
+            _ => {
+                self.error(field, "Must be true or false.");
+                None
+            }
+        }
+    }
+
+    /// The whole body as JSON text, for the audit trail.
+    pub fn to_json(&self) -> String {
+        Value::Object(self.map.clone()).to_string()
     }
 
     pub fn has(&self, field: &str) -> bool {

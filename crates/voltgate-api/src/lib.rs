@@ -25,6 +25,8 @@ pub struct ApiState {
     pub metrics: Arc<Metrics>,
     /// Licenses new chargers get (smart, pro).
     pub default_licenses: (bool, bool),
+    /// Sends commands to chargers (through core's `ChargerLink` port).
+    pub commands: Arc<voltgate_core::command_service::CommandService>,
 }
 
 impl std::fmt::Debug for ApiState {

@@ -20,6 +20,8 @@ use crate::ApiState;
         connectors::list, connectors::show, connectors::update,
         cards::list, cards::create, cards::show, cards::update, cards::destroy,
         history::list_transactions, history::show_transaction, history::charger_transactions, history::meter_values, history::logs,
+        actions::perform, actions::list,
+        charger_state::configuration, charger_state::profiles, charger_state::local_list, charger_state::reservations, charger_state::reservation,
         v2::create,
     ),
     modifiers(&BearerAuth),

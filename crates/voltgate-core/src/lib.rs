@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod clock;
+pub mod command_service;
+pub mod commands;
 pub mod error;
 pub mod metrics;
 pub mod model;

@@ -109,6 +109,11 @@ pub struct Charger {
     pub license_pro: bool,
     pub firmware_status: Option<String>,
     pub diagnostics_status: Option<String>,
+    /// `accept` or `pending`; None follows the server's default.
+    pub boot_policy: Option<String>,
+    /// `pending` while Voltgate provisions the charger, then `accepted`.
+    pub registration_status: Option<String>,
+    pub local_list_version: Option<i32>,
     pub last_boot_at: Option<OffsetDateTime>,
     pub last_connection_at: Option<OffsetDateTime>,
     pub last_disconnection_at: Option<OffsetDateTime>,
@@ -218,4 +223,71 @@ pub struct LogEntry {
 pub struct StoredLogEntry {
     pub id: i64,
     pub entry: LogEntry,
+}
+
+/// One remote action as it was asked for and answered (the audit trail).
+#[derive(Debug, Clone)]
+pub struct ActionRecord {
+    pub id: i64,
+    pub uuid: Uuid,
+    pub charger_id: i64,
+    pub user_id: Option<i64>,
+    pub user_email: Option<String>,
+    pub action: String,
+    /// The request body as received (JSON text).
+    pub request: String,
+    pub idempotency_key: Option<String>,
+    /// pending, succeeded or failed.
+    pub state: String,
+    pub http_status: Option<i32>,
+    /// The response body as sent (JSON text).
+    pub response: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub completed_at: Option<OffsetDateTime>,
+}
+
+/// A configuration key last read from the charger.
+#[derive(Debug, Clone)]
+pub struct StoredConfigKey {
+    pub key: String,
+    pub value: Option<String>,
+    pub readonly: bool,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    /// The OCPP reservationId.
+    pub id: i64,
+    pub uuid: Uuid,
+    pub charger_id: i64,
+    pub charger_uuid: Uuid,
+    pub connector_id: i32,
+    pub id_tag: String,
+    pub parent_id_tag: Option<String>,
+    pub expires_at: OffsetDateTime,
+    /// pending, active, rejected, used, cancelled; `expired` is derived from `expires_at`.
+    pub status: String,
+    pub transaction_id: Option<i64>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl Reservation {
+    /// The status as seen at `now`: an active reservation past its expiry is expired.
+    pub fn status_at(&self, now: OffsetDateTime) -> &str {
+        if self.status == "active" && self.expires_at <= now {
+            "expired"
+        } else {
+            &self.status
+        }
+    }
+}
+
+/// A charging profile the charger accepted.
+#[derive(Debug, Clone)]
+pub struct InstalledProfile {
+    pub connector_id: i32,
+    pub profile: crate::commands::ChargingProfile,
+    pub installed_at: OffsetDateTime,
 }

@@ -60,10 +60,12 @@ pub struct NewCharger {
     pub pincode: String,
     pub license_smart: bool,
     pub license_pro: bool,
+    pub boot_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct ChargerPatch {
+    pub boot_policy: Option<Option<String>>,
     pub reference: Option<Option<String>>,
     pub site_id: Option<Option<i64>>,
     pub password_hash: Option<Option<String>>,
@@ -341,6 +343,110 @@ pub trait HistoryStore: Send + Sync {
     async fn list_logs(&self, query: &LogQuery) -> StoreResult<Page<StoredLogEntry>>;
 }
 
+/// A remote action about to be sent.
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    pub charger_id: i64,
+    pub user_id: Option<i64>,
+    pub action: String,
+    pub request: String,
+    pub idempotency_key: Option<String>,
+}
+
+/// What `begin_action` did.
+#[derive(Debug, Clone)]
+pub enum BeginAction {
+    Started {
+        id: i64,
+    },
+    /// An action with the same idempotency key exists (finished or still pending).
+    Existing(Box<crate::model::ActionRecord>),
+}
+
+/// Remote actions (audit and idempotency) and the state they leave behind: configuration keys,
+/// reservations, installed charging profiles, the local authorization list.
+#[async_trait]
+pub trait CommandStore: Send + Sync {
+    async fn begin_action(&self, action: NewAction) -> StoreResult<BeginAction>;
+    async fn finish_action(
+        &self,
+        id: i64,
+        state: &str,
+        http_status: i32,
+        response: &str,
+    ) -> StoreResult<()>;
+    async fn find_action(&self, id: i64) -> StoreResult<Option<ActionRecord>>;
+    async fn list_actions(
+        &self,
+        charger_id: i64,
+        page: PageRequest,
+    ) -> StoreResult<Page<ActionRecord>>;
+
+    /// Stores keys read from the charger; `replace_all` drops keys not in the list first.
+    async fn save_configuration(
+        &self,
+        charger_id: i64,
+        keys: &[crate::commands::ConfigKey],
+        replace_all: bool,
+    ) -> StoreResult<()>;
+    async fn list_configuration(&self, charger_id: i64) -> StoreResult<Vec<StoredConfigKey>>;
+
+    /// Creates a pending reservation; its id is the OCPP reservationId.
+    async fn create_reservation(
+        &self,
+        charger_id: i64,
+        connector_id: i32,
+        id_tag: &str,
+        parent_id_tag: Option<&str>,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<i64>;
+    async fn set_reservation_status(&self, id: i64, status: &str) -> StoreResult<()>;
+    async fn find_reservation(&self, team_ids: &[i64], id: i64)
+        -> StoreResult<Option<Reservation>>;
+    async fn list_reservations(
+        &self,
+        team_ids: &[i64],
+        charger_id: Option<i64>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Reservation>>;
+
+    async fn save_profile(
+        &self,
+        charger_id: i64,
+        connector_id: i32,
+        profile: &crate::commands::ChargingProfile,
+    ) -> StoreResult<()>;
+    /// Removes profiles matching every given criterion; returns how many.
+    async fn clear_profiles(
+        &self,
+        charger_id: i64,
+        id: Option<i32>,
+        connector_id: Option<i32>,
+        purpose: Option<&str>,
+        stack_level: Option<i32>,
+    ) -> StoreResult<u64>;
+    async fn list_profiles(&self, charger_id: i64) -> StoreResult<Vec<InstalledProfile>>;
+
+    /// Records the local list the charger accepted (`full` replaces it) and its version.
+    async fn save_local_list(
+        &self,
+        charger_id: i64,
+        version: i32,
+        full: bool,
+        entries: &[crate::commands::LocalListEntry],
+    ) -> StoreResult<()>;
+    async fn set_local_list_version(&self, charger_id: i64, version: i32) -> StoreResult<()>;
+    async fn local_list(
+        &self,
+        charger_id: i64,
+    ) -> StoreResult<(i32, Vec<crate::commands::LocalListEntry>)>;
+    /// The cards of the charger's team, as local-list entries.
+    async fn cards_for_local_list(&self, charger_id: i64) -> StoreResult<Vec<Card>>;
+
+    /// Registration (boot policy): `pending` until provisioning finished, then `accepted`.
+    async fn set_registration_status(&self, charger_id: i64, status: &str) -> StoreResult<()>;
+}
+
 /// The whole storage port.
 pub trait Store:
     HealthStore
@@ -350,6 +456,7 @@ pub trait Store:
     + ReportStore
     + CardStore
     + HistoryStore
+    + CommandStore
     + 'static
 {
 }
@@ -362,6 +469,7 @@ impl<T> Store for T where
         + ReportStore
         + CardStore
         + HistoryStore
+        + CommandStore
         + 'static
 {
 }

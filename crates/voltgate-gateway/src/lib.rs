@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+mod link;
+mod provision;
 mod registry;
 mod session;
 mod upgrade;
@@ -13,6 +15,7 @@ use tokio_util::task::TaskTracker;
 use voltgate_core::ocpp_service::OcppService;
 use voltgate_core::Metrics;
 
+pub use link::GatewayLink;
 pub use registry::{CallFailure, Registry};
 pub use upgrade::router;
 
@@ -33,6 +36,13 @@ pub struct GatewayConfig {
     pub outbound_queue: usize,
     /// Frames a charger may send per second; a flood above it closes the connection (1008).
     pub max_messages_per_second: u32,
+    /// Boot policy for chargers without their own: hold new chargers in Pending while Voltgate
+    /// reads and sets their configuration (`true`), or accept them at once.
+    pub default_boot_pending: bool,
+    /// Configuration Voltgate sets on a charger while it is Pending (key, value).
+    pub provisioning: Vec<(String, String)>,
+    /// BootNotification interval while Pending: how soon the charger may boot again.
+    pub pending_interval_seconds: u32,
     /// Licenses given to auto-registered chargers (smart, pro).
     pub default_licenses: (bool, bool),
 }
@@ -47,6 +57,9 @@ impl Default for GatewayConfig {
             inbound_backlog: 8,
             outbound_queue: 16,
             max_messages_per_second: 100,
+            default_boot_pending: false,
+            provisioning: Vec::new(),
+            pending_interval_seconds: 10,
             default_licenses: (true, false),
         }
     }

@@ -33,6 +33,12 @@ pub(crate) struct ConnCtx {
     pub charger_id: i64,
     pub identity: String,
     pub version: OcppVersion,
+    /// The charger must be held in Pending until Voltgate has provisioned it.
+    pub boot_policy_pending: bool,
+    /// Whether the charger may send requests other than BootNotification (registration accepted).
+    pub accepted: std::sync::atomic::AtomicBool,
+    /// Signalled each time a BootNotification answer has been sent.
+    pub boot_answered: tokio::sync::Notify,
 }
 
 /// Close codes of RFC 6455 used here.
@@ -108,10 +114,19 @@ async fn run_inner(gw: Gateway, charger: Charger, version: OcppVersion, socket: 
     }
     tracing::info!(ocpp.version = version.subprotocol(), "charger connected");
 
+    let policy_pending = match charger.boot_policy.as_deref() {
+        Some(p) => p == "pending",
+        None => inner.config.default_boot_pending,
+    };
+    let registered = charger.registration_status.as_deref() == Some("accepted");
     let ctx = Arc::new(ConnCtx {
         charger_id: charger.id,
         identity: charger.identity.clone(),
         version,
+        boot_policy_pending: policy_pending,
+        // Registration is persisted: after a restart an accepted charger carries on without a boot.
+        accepted: std::sync::atomic::AtomicBool::new(!policy_pending || registered),
+        boot_answered: tokio::sync::Notify::new(),
     });
     let mut session = Session {
         gw: gw.clone(),
@@ -304,6 +319,19 @@ impl Session {
             return;
         }
         match check_call_action(self.ctx.version, &call, Direction::ChargerToCsms) {
+            Ok(action)
+                if action != v16::Action::BootNotification
+                    && !self.ctx.accepted.load(std::sync::atomic::Ordering::Acquire) =>
+            {
+                // OCPP 1.6 §4.2: until accepted, a charge point sends nothing but BootNotification.
+                self.count(&call.action, "callerror");
+                let err = CallError::new(
+                    call.id.as_str(),
+                    ErrorCode::SecurityError,
+                    "the charge point is not accepted yet (registration pending); send BootNotification first",
+                );
+                self.send_error(err).await;
+            }
             Ok(action) => self.backlog.push_back((call.id, action, call.payload)),
             Err(err) => {
                 self.count(&call.action, "callerror");
@@ -419,6 +447,9 @@ impl Session {
                 )
                 .await;
                 let _ = self.socket.send(Message::Text(text.into())).await;
+                if action == v16::Action::BootNotification {
+                    self.ctx.boot_answered.notify_one();
+                }
             }
             Err(mut err) => {
                 self.count(action.as_str(), "callerror");

@@ -102,6 +102,7 @@ async fn find_or_register(
             pincode: generate_pincode(),
             license_smart: smart,
             license_pro: pro,
+            boot_policy: None,
         })
         .await;
     match created {

@@ -18,7 +18,8 @@ pub(crate) const COLUMNS: &str = "c.id, c.uuid, c.team_id, t.uuid AS team_uuid, 
     c.identity, c.reference, c.password_hash, c.pincode, c.connection_status, c.status, c.error, c.error_info, \
     c.vendor_id, c.vendor_error_code, c.vendor, c.model, c.charge_point_serial_number, c.charge_box_serial_number, \
     c.firmware_version, c.iccid, c.imsi, c.meter_type, c.meter_serial_number, c.ocpp_version, c.license_smart, \
-    c.license_pro, c.firmware_status, c.diagnostics_status, c.last_boot_at, c.last_connection_at, \
+    c.license_pro, c.firmware_status, c.diagnostics_status, c.boot_policy, c.registration_status, \
+    c.local_list_version, c.last_boot_at, c.last_connection_at, \
     c.last_disconnection_at, c.last_heartbeat_at, c.created_at, c.updated_at";
 pub(crate) const FROM: &str =
     " FROM chargers c JOIN teams t ON t.id = c.team_id LEFT JOIN sites s ON s.id = c.site_id";
@@ -67,6 +68,9 @@ pub(crate) fn charger_from_row(r: &AnyRow) -> StoreResult<Charger> {
         license_pro: r.boolean("license_pro")?,
         firmware_status: r.opt_string("firmware_status")?,
         diagnostics_status: r.opt_string("diagnostics_status")?,
+        boot_policy: r.opt_string("boot_policy")?,
+        registration_status: r.opt_string("registration_status")?,
+        local_list_version: r.opt_i64("local_list_version")?.map(|v| v as i32),
         last_boot_at: r.opt_time("last_boot_at")?,
         last_connection_at: r.opt_time("last_connection_at")?,
         last_disconnection_at: r.opt_time("last_disconnection_at")?,
@@ -100,7 +104,8 @@ impl ChargerStore for Db {
         let now = micros(OffsetDateTime::now_utc());
         sqlx::query(
             "INSERT INTO chargers (uuid, team_id, site_id, identity, reference, password_hash, pincode, \
-             license_smart, license_pro, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+             license_smart, license_pro, created_at, updated_at, boot_policy) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
         )
         .bind(n.uuid.to_string())
         .bind(n.team_id)
@@ -112,6 +117,7 @@ impl ChargerStore for Db {
         .bind(i64::from(n.license_smart))
         .bind(i64::from(n.license_pro))
         .bind(now)
+        .bind(n.boot_policy)
         .execute(self.pool())
         .await
         .map_err(db_err)?;
@@ -197,6 +203,9 @@ impl ChargerStore for Db {
         if let Some(v) = p.site_id {
             sql.push(", site_id = ").bind(v);
         }
+        if let Some(v) = p.boot_policy {
+            sql.push(", boot_policy = ").bind(v);
+        }
         if let Some(v) = p.password_hash {
             sql.push(", password_hash = ").bind(v);
         }
@@ -207,7 +216,17 @@ impl ChargerStore for Db {
 
     async fn delete_charger(&self, id: i64) -> StoreResult<()> {
         let mut tx = self.pool().begin().await.map_err(db_err)?;
-        for table in ["ocpp_logs", "meter_values", "transactions", "connectors"] {
+        for table in [
+            "ocpp_logs",
+            "meter_values",
+            "transactions",
+            "connectors",
+            "charger_actions",
+            "charger_configuration",
+            "reservations",
+            "charging_profiles",
+            "local_list_entries",
+        ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE charger_id = $1"))
                 .bind(id)
                 .execute(&mut *tx)

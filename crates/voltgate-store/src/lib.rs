@@ -3,6 +3,7 @@
 mod accounts;
 mod cards;
 mod chargers;
+mod commands;
 mod history;
 mod migrate;
 mod reports;

@@ -5,12 +5,20 @@ use sqlx::{AnyPool, Executor, Row};
 use crate::Backend;
 
 /// (version, name, SQLite SQL, PostgreSQL SQL).
-pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "remote_control",
+        include_str!("../migrations/sqlite/0002_remote_control.sql"),
+        include_str!("../migrations/postgres/0002_remote_control.sql"),
+    ),
+];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx::Error> {
     pool.execute(

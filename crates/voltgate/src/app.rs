@@ -13,14 +13,15 @@ use std::future::IntoFuture;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use voltgate_core::command_service::CommandService;
 use voltgate_core::ocpp_service::{OcppService, OcppSettings};
 use voltgate_core::writer::{batch_channel, BatchWriter};
 use voltgate_core::{Metrics, Store, SystemClock};
-use voltgate_gateway::{Gateway, GatewayConfig};
+use voltgate_gateway::{Gateway, GatewayConfig, GatewayLink};
 use voltgate_store::Db;
 
 use crate::bootstrap;
-use crate::config::Config;
+use crate::config::{BootPolicy, Config};
 
 /// A built, not yet running Voltgate.
 pub struct Application {
@@ -107,6 +108,12 @@ impl Application {
             ping_interval: config.ping_interval,
             idle_timeout: config.idle_timeout,
             max_messages_per_second: config.max_messages_per_second,
+            default_boot_pending: config.boot_policy == BootPolicy::Pending,
+            // What Voltgate sets on a charger it holds in Pending before accepting it.
+            provisioning: vec![(
+                "HeartbeatInterval".into(),
+                config.heartbeat_interval.to_string(),
+            )],
             ..GatewayConfig::default()
         };
         let default_licenses = gateway_config.default_licenses;
@@ -117,10 +124,14 @@ impl Application {
             shutdown.clone(),
             tracker.clone(),
         );
+        // Operator -> api -> core -> (ChargerLink port) -> gateway -> charger.
+        let link = Arc::new(GatewayLink::new(gateway.registry().clone()));
+        let commands = Arc::new(CommandService::new(store.clone(), link));
         let api_state = voltgate_api::ApiState {
             store,
             metrics,
             default_licenses,
+            commands,
         };
 
         let api_listener = TcpListener::bind(config.api_listen)

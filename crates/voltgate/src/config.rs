@@ -17,6 +17,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// How a charger's first BootNotification is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BootPolicy {
+    /// Accept at once.
+    Accept,
+    /// Hold in Pending while Voltgate reads and sets its configuration, then accept.
+    Pending,
+}
+
 /// Flags of `voltgate serve` (all optional: unset ones come from the file or the defaults).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ServeArgs {
@@ -47,6 +57,10 @@ pub struct ServeArgs {
     /// text (for people) or json (for log collectors) [default: text].
     #[arg(long, env = "VOLTGATE_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Boot policy for chargers that have none of their own: accept, or pending (read and set
+    /// their configuration first) [default: accept].
+    #[arg(long, env = "VOLTGATE_BOOT_POLICY", value_enum)]
+    pub boot_policy: Option<BootPolicy>,
     /// Heartbeat interval told to chargers in BootNotification, in seconds [default: 300].
     #[arg(long, env = "VOLTGATE_HEARTBEAT_INTERVAL")]
     pub heartbeat_interval: Option<u32>,
@@ -65,6 +79,7 @@ struct FileConfig {
     demo: Option<bool>,
     log_format: Option<LogFormat>,
     heartbeat_interval: Option<u32>,
+    boot_policy: Option<BootPolicy>,
 }
 
 /// The resolved configuration.
@@ -79,6 +94,7 @@ pub struct Config {
     pub demo: bool,
     pub log_format: LogFormat,
     pub heartbeat_interval: u32,
+    pub boot_policy: BootPolicy,
     /// How often chargers are pinged, and how long silence is tolerated (not flags: tests shorten them).
     pub ping_interval: Duration,
     pub idle_timeout: Duration,
@@ -138,6 +154,10 @@ impl Config {
                 .heartbeat_interval
                 .or(file.heartbeat_interval)
                 .unwrap_or(300),
+            boot_policy: args
+                .boot_policy
+                .or(file.boot_policy)
+                .unwrap_or(BootPolicy::Accept),
             ping_interval: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_messages_per_second: 100,

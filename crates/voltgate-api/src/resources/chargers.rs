@@ -197,6 +197,7 @@ pub(crate) async fn insert_charger(
             pincode: generate_pincode(),
             license_smart: smart,
             license_pro: pro,
+            boot_policy: None,
         })
         .await;
     match created {

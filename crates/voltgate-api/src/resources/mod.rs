@@ -1,7 +1,9 @@
 //! The REST resources, one module each; every module exposes `router()` and this module merges
 //! them under `/api/v3` (and the deprecated `/api/v2` subset).
 
+pub(crate) mod actions;
 pub(crate) mod cards;
+pub(crate) mod charger_state;
 pub(crate) mod chargers;
 pub(crate) mod connectors;
 pub(crate) mod history;
@@ -23,6 +25,8 @@ pub(crate) fn v3_router() -> Router<ApiState> {
         .merge(connectors::router())
         .merge(cards::router())
         .merge(history::router())
+        .merge(actions::router())
+        .merge(charger_state::router())
 }
 
 pub(crate) fn v2_router() -> Router<ApiState> {

@@ -1,4 +1,8 @@
-//! BootNotification (OCPP 1.6 §4.2): store what the charger says about itself and accept it.
+//! BootNotification (OCPP 1.6 §4.2): store what the charger says about itself, then accept it,
+//! or hold it in Pending while Voltgate provisions it (boot policy `pending`, §4.2.1).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use serde_json::Value;
 use voltgate_core::model::BootInfo;
@@ -10,7 +14,7 @@ use super::{decode, format_time, HandlerResult};
 use crate::session::ConnCtx;
 use crate::Gateway;
 
-pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {
+pub(super) async fn handle(gw: &Gateway, ctx: &Arc<ConnCtx>, payload: Value) -> HandlerResult {
     let req: BootNotificationRequest = decode(payload)?;
     let info = BootInfo {
         vendor: req.charge_point_vendor,
@@ -28,14 +32,36 @@ pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> Handl
         .service
         .boot(ctx.charger_id, &info, ctx.version.subprotocol())
         .await?;
-    tracing::info!(vendor = %info.vendor, model = %info.model, "charger booted; accepted");
-    let status = if decision.accepted {
-        RegistrationStatus::Accepted
-    } else {
-        RegistrationStatus::Rejected
+    let store = gw.inner.service.store();
+    let registered = match store.find_charger_by_identity(&ctx.identity).await? {
+        Some(c) => c.registration_status.as_deref() == Some("accepted"),
+        None => false,
     };
+    if ctx.boot_policy_pending && !registered {
+        store
+            .set_registration_status(ctx.charger_id, "pending")
+            .await?;
+        ctx.accepted.store(false, Ordering::Release);
+        tracing::info!(vendor = %info.vendor, model = %info.model, "charger booted; Pending while Voltgate provisions it");
+        gw.inner
+            .tracker
+            .spawn(crate::provision::run(gw.clone(), ctx.clone()));
+        return Ok(BootNotificationResponse {
+            status: RegistrationStatus::Pending,
+            current_time: format_time(decision.current_time),
+            interval: gw.inner.config.pending_interval_seconds as i32,
+        }
+        .to_payload());
+    }
+    if !registered {
+        store
+            .set_registration_status(ctx.charger_id, "accepted")
+            .await?;
+    }
+    ctx.accepted.store(true, Ordering::Release);
+    tracing::info!(vendor = %info.vendor, model = %info.model, "charger booted; accepted");
     Ok(BootNotificationResponse {
-        status,
+        status: RegistrationStatus::Accepted,
         current_time: format_time(decision.current_time),
         interval: decision.interval_seconds as i32,
     }

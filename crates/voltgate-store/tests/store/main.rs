@@ -59,6 +59,7 @@ async fn charger(db: &Db) -> (i64, voltgate_core::model::Charger) {
             pincode: "123456".into(),
             license_smart: true,
             license_pro: false,
+            boot_policy: None,
         })
         .await
         .unwrap();
@@ -91,6 +92,7 @@ async fn accounts_chargers_and_visibility_round_trip() {
                 pincode: "1".into(),
                 license_smart: false,
                 license_pro: false,
+                boot_policy: None,
             })
             .await;
         assert!(

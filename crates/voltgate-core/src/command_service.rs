@@ -1,0 +1,174 @@
+//! Sends commands to chargers through the `ChargerLink` port and records what an accepted
+//! command changed: configuration keys, reservations, charging profiles, the local list.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::commands::{ChargerLink, Command, CommandReply, LinkError};
+use crate::error::StoreError;
+use crate::model::Charger;
+use crate::store::Store;
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandFailure {
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct CommandService {
+    store: Arc<dyn Store>,
+    link: Arc<dyn ChargerLink>,
+}
+
+impl std::fmt::Debug for CommandService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandService").finish_non_exhaustive()
+    }
+}
+
+impl CommandService {
+    pub fn new(store: Arc<dyn Store>, link: Arc<dyn ChargerLink>) -> Self {
+        Self { store, link }
+    }
+
+    /// Sends `command` and, when the charger accepts it, records its effect.
+    pub async fn execute(
+        &self,
+        charger: &Charger,
+        command: Command,
+        timeout: Duration,
+    ) -> Result<CommandReply, CommandFailure> {
+        let reply = self
+            .link
+            .send(&charger.identity, command.clone(), timeout)
+            .await?;
+        self.record_effect(charger.id, &command, &reply).await?;
+        Ok(reply)
+    }
+
+    /// Reserves a connector: the reservation row is created first so its id can be the OCPP
+    /// reservationId; it becomes `active` when the charger accepts, `rejected` otherwise.
+    pub async fn reserve(
+        &self,
+        charger: &Charger,
+        connector_id: i32,
+        id_tag: &str,
+        parent_id_tag: Option<&str>,
+        expiry_date: time::OffsetDateTime,
+        timeout: Duration,
+    ) -> Result<(i64, CommandReply), CommandFailure> {
+        let id = self
+            .store
+            .create_reservation(charger.id, connector_id, id_tag, parent_id_tag, expiry_date)
+            .await?;
+        let command = Command::ReserveNow {
+            connector_id,
+            expiry_date,
+            id_tag: id_tag.to_owned(),
+            parent_id_tag: parent_id_tag.map(str::to_owned),
+            reservation_id: i32::try_from(id)
+                .map_err(|_| StoreError::Database("reservation id out of the OCPP range".into()))?,
+        };
+        let result = self.link.send(&charger.identity, command, timeout).await;
+        let status = match &result {
+            Ok(r) if r.is_accepted() => "active",
+            _ => "rejected",
+        };
+        self.store.set_reservation_status(id, status).await?;
+        Ok((id, result?))
+    }
+
+    async fn record_effect(
+        &self,
+        charger_id: i64,
+        command: &Command,
+        reply: &CommandReply,
+    ) -> Result<(), StoreError> {
+        let accepted = reply.is_accepted();
+        match (command, reply) {
+            (Command::GetConfiguration { keys }, CommandReply::Configuration { keys: got, .. }) => {
+                self.store
+                    .save_configuration(charger_id, got, keys.is_empty())
+                    .await?;
+            }
+            (Command::ChangeConfiguration { key, value }, CommandReply::Status(s))
+                if s == "Accepted" || s == "RebootRequired" =>
+            {
+                // Keep the readonly flag we knew; a key we could change is not readonly.
+                let entry = crate::commands::ConfigKey {
+                    key: key.clone(),
+                    readonly: false,
+                    value: Some(value.clone()),
+                };
+                self.store
+                    .save_configuration(charger_id, &[entry], false)
+                    .await?;
+            }
+            (Command::CancelReservation { reservation_id }, _) if accepted => {
+                self.store
+                    .set_reservation_status(i64::from(*reservation_id), "cancelled")
+                    .await?;
+            }
+            (
+                Command::SetChargingProfile {
+                    connector_id,
+                    profile,
+                },
+                _,
+            ) if accepted => {
+                self.store
+                    .save_profile(charger_id, *connector_id, profile)
+                    .await?;
+            }
+            (
+                Command::RemoteStart {
+                    connector_id: Some(c),
+                    charging_profile: Some(profile),
+                    ..
+                },
+                _,
+            ) if accepted => {
+                self.store.save_profile(charger_id, *c, profile).await?;
+            }
+            (
+                Command::ClearChargingProfile {
+                    id,
+                    connector_id,
+                    purpose,
+                    stack_level,
+                },
+                _,
+            ) if accepted => {
+                self.store
+                    .clear_profiles(
+                        charger_id,
+                        *id,
+                        *connector_id,
+                        purpose.as_deref(),
+                        *stack_level,
+                    )
+                    .await?;
+            }
+            (
+                Command::SendLocalList {
+                    list_version,
+                    full,
+                    entries,
+                },
+                _,
+            ) if accepted => {
+                self.store
+                    .save_local_list(charger_id, *list_version, *full, entries)
+                    .await?;
+            }
+            (Command::GetLocalListVersion, CommandReply::LocalListVersion(v)) => {
+                self.store.set_local_list_version(charger_id, *v).await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
