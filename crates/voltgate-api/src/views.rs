@@ -220,6 +220,12 @@ pub struct ChargerView {
     pub ocpp_version: Option<String>,
     pub firmware_status: Option<String>,
     pub diagnostics_status: Option<String>,
+    /// accept or pending; null follows the server default.
+    pub boot_policy: Option<String>,
+    /// pending while Voltgate provisions the charger, then accepted.
+    pub registration_status: Option<String>,
+    /// Version of the local authorization list the charger last accepted or reported.
+    pub local_list_version: Option<i32>,
     pub last_boot_at: Option<String>,
     pub last_connection_at: Option<String>,
     pub last_disconnection_at: Option<String>,
@@ -264,6 +270,9 @@ impl ChargerView {
             ocpp_version: c.ocpp_version.clone(),
             firmware_status: c.firmware_status.clone(),
             diagnostics_status: c.diagnostics_status.clone(),
+            boot_policy: c.boot_policy.clone(),
+            registration_status: c.registration_status.clone(),
+            local_list_version: c.local_list_version,
             last_boot_at: format_opt(c.last_boot_at),
             last_connection_at: format_opt(c.last_connection_at),
             last_disconnection_at: format_opt(c.last_disconnection_at),

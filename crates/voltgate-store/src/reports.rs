@@ -291,6 +291,20 @@ impl ReportStore for Db {
         .await
         .map_err(db_err)?
         .i64("id")?;
+        if let Some(reservation) = s.reservation_id {
+            // A start on a reservation uses it (OCPP 1.6 §5.13).
+            sqlx::query(
+                "UPDATE reservations SET status = 'used', transaction_id = $1, updated_at = $2 \
+                 WHERE id = $3 AND charger_id = $4 AND status = 'active'",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(reservation)
+            .bind(s.charger_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
         tx.commit().await.map_err(db_err)?;
         Ok(StartOutcome::Created {
             id,

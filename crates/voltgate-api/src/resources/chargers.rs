@@ -47,6 +47,9 @@ pub(crate) struct CreateCharger {
     /// OCPP security profile 1: the charger must send HTTP Basic auth with this password
     /// (8 to 64 characters). Write-only.
     pub password: Option<String>,
+    /// `accept` or `pending` (hold in Pending while Voltgate reads and sets the configuration);
+    /// null follows the server's `--boot-policy`.
+    pub boot_policy: Option<String>,
 }
 
 /// Documents the body for OpenAPI; the body itself is validated field by field (`body.rs`).
@@ -164,7 +167,10 @@ pub(crate) struct NewChargerInput {
     pub identity: String,
     pub reference: Option<String>,
     pub password: Option<String>,
+    pub boot_policy: Option<String>,
 }
+
+const BOOT_POLICIES: &[&str] = &["accept", "pending"];
 
 pub(crate) fn identity_field(b: &mut Body) -> Option<String> {
     let identity = b.required_string("identity", 45)?;
@@ -197,7 +203,7 @@ pub(crate) async fn insert_charger(
             pincode: generate_pincode(),
             license_smart: smart,
             license_pro: pro,
-            boot_policy: None,
+            boot_policy: input.boot_policy,
         })
         .await;
     match created {
@@ -223,8 +229,10 @@ pub(crate) async fn create(
         "site_uuid",
         "team_uuid",
         "password",
+        "boot_policy",
     ]);
     let identity = identity_field(&mut b);
+    let boot_policy = b.opt_choice("boot_policy", BOOT_POLICIES).flatten();
     let reference = b.opt_string("reference", 255).flatten();
     let password = password_field(&mut b).flatten();
     let site = b.opt_uuid("site_uuid").flatten();
@@ -255,6 +263,7 @@ pub(crate) async fn create(
         identity: identity.unwrap_or_default(),
         reference,
         password,
+        boot_policy,
     };
     let charger = insert_charger(&state, team_id, site_id, input).await?;
     Ok((StatusCode::CREATED, data(view(&state, &charger).await?)))
@@ -282,9 +291,10 @@ pub(crate) async fn update(
 ) -> ApiResult<Json<Data<ChargerView>>> {
     let charger = visible_charger(&state, &caller, &charger).await?;
     let mut b = Body::parse(&bytes)?;
-    b.only(&["reference", "site_uuid", "password"]);
+    b.only(&["reference", "site_uuid", "password", "boot_policy"]);
     let mut patch = ChargerPatch {
         reference: b.opt_string("reference", 255),
+        boot_policy: b.opt_choice("boot_policy", BOOT_POLICIES),
         ..Default::default()
     };
     if let Some(p) = password_field(&mut b) {

@@ -62,6 +62,7 @@ pub(crate) async fn create(
         identity: identity.unwrap_or_default(),
         reference,
         password: None,
+        boot_policy: None,
     };
     let charger = insert_charger(&state, team_id, Some(site.id), input).await?;
     Ok(data(ChargerV2View::from(&charger)))

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real application on port 0, driven over real sockets, on SQLite and
 //! (when `VOLTGATE_TEST_POSTGRES_URL` is set) PostgreSQL.
 
+mod actions;
 mod api;
 mod connection;
 mod process;
