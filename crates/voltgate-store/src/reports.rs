@@ -14,7 +14,7 @@ use voltgate_core::store::{
 };
 use voltgate_core::types::{CardStatus, ConnectionStatus, TransactionStatus};
 
-use crate::sql::{db_err, micros, RowExt, Sql};
+use crate::sql::{bind_all, db_err, micros, RowExt, Sql};
 use crate::Db;
 
 /// Rows per multi-row statement. Batches are cut into these fixed sizes (largest first) so only a
@@ -68,7 +68,11 @@ async fn lock_charger(tx: &mut SqlTx<'_, Any>, charger_id: i64, now: i64) -> Sto
     Ok(())
 }
 
-async fn insert_samples(tx: &mut SqlTx<'_, Any>, samples: &[&MeterSample]) -> StoreResult<()> {
+async fn insert_samples(
+    tx: &mut SqlTx<'_, Any>,
+    backend: crate::Backend,
+    samples: &[&MeterSample],
+) -> StoreResult<()> {
     for chunk in fixed_chunks(samples) {
         let mut sql = Sql::new(
             "INSERT INTO meter_values (charger_id, connector_id, transaction_id, timestamp, value, context, format, \
@@ -99,7 +103,11 @@ async fn insert_samples(tx: &mut SqlTx<'_, Any>, samples: &[&MeterSample]) -> St
                 .bind(s.unit.as_deref())
                 .push(")");
         }
-        sql.query().execute(&mut **tx).await.map_err(db_err)?;
+        let text = sql.text_for(backend);
+        bind_all(sqlx::query(&text), &sql.args)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
     }
     Ok(())
 }
@@ -393,7 +401,7 @@ impl ReportStore for Db {
                     m
                 })
                 .collect();
-            insert_samples(&mut tx, &samples.iter().collect::<Vec<_>>()).await?;
+            insert_samples(&mut tx, self.backend(), &samples.iter().collect::<Vec<_>>()).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(outcome)
@@ -427,7 +435,7 @@ impl ReportStore for Db {
             }
         }
         let mut tx = self.pool().begin().await.map_err(db_err)?;
-        insert_samples(&mut tx, &samples).await?;
+        insert_samples(&mut tx, self.backend(), &samples).await?;
         for chunk in fixed_chunks(&logs) {
             let mut sql = Sql::new("INSERT INTO ocpp_logs (charger_id, direction, message_type, action, message_id, payload, created_at) VALUES ");
             for (i, l) in chunk.iter().enumerate() {
@@ -447,7 +455,11 @@ impl ReportStore for Db {
                     .bind(micros(l.created_at))
                     .push(")");
             }
-            sql.query().execute(&mut *tx).await.map_err(db_err)?;
+            let text = sql.text_for(self.backend());
+            bind_all(sqlx::query(&text), &sql.args)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
         }
         // One UPDATE ... FROM (VALUES ...) per chunk instead of one statement per charger
         // (both engines name the VALUES columns column1, column2).
@@ -463,7 +475,11 @@ impl ReportStore for Db {
                 sql.bind(*id).push(", ").bind(*at).push(")");
             }
             sql.push(") AS v WHERE chargers.id = v.column1");
-            sql.query().execute(&mut *tx).await.map_err(db_err)?;
+            let text = sql.text_for(self.backend());
+            bind_all(sqlx::query(&text), &sql.args)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(())
