@@ -187,7 +187,7 @@ impl Session {
                         None => return "connection closed",
                         Some(Ok(msg)) => {
                             self.last_received = Instant::now();
-                            if matches!(msg, Message::Text(_) | Message::Binary(_)) && self.flooding(cfg.max_messages_per_second) {
+                            if self.counts_toward_flood(&msg) && self.flooding(cfg.max_messages_per_second) {
                                 tracing::warn!(security_event = "message_flood", limit = cfg.max_messages_per_second, "closing the connection: the charger sends more messages per second than allowed");
                                 self.close(close::POLICY_VIOLATION, "message rate limit exceeded").await;
                                 return "message flood";
@@ -220,6 +220,24 @@ impl Session {
                     }
                 }
             }
+        }
+    }
+
+    /// Frames the charger chooses to send count toward the flood limit; answers to our own
+    /// pending call do not (their rate is ours).
+    fn counts_toward_flood(&self, msg: &Message) -> bool {
+        match msg {
+            Message::Binary(_) => true,
+            Message::Text(text) => match &self.pending {
+                Some(p) => {
+                    let t = text.as_str().trim_start();
+                    let is_answer =
+                        (t.starts_with("[3") || t.starts_with("[4")) && t.contains(p.id.as_str());
+                    !is_answer
+                }
+                None => true,
+            },
+            _ => false,
         }
     }
 

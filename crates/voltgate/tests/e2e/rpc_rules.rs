@@ -252,3 +252,27 @@ async fn a_message_flood_closes_the_connection_with_1008() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn answers_to_our_own_calls_do_not_count_as_a_flood() {
+    for (backend, url) in database_urls().await {
+        let app = spawn_with(backend, url, |c| c.max_messages_per_second = 5).await;
+        app.create_charger("CP-BUSY").await;
+        let mut cp = connect(&app, "/CP-BUSY").await;
+        let registry = app.registry.clone().unwrap();
+        // 20 CSMS calls answered as fast as possible: far above 5 frames/s from the charger.
+        for _ in 0..20 {
+            let r = registry.clone();
+            let call = tokio::spawn(async move {
+                r.call("CP-BUSY", "ClearCache", json!({}), Duration::from_secs(5))
+                    .await
+            });
+            let f = cp.recv_text(5).await.expect("a CALL");
+            cp.send_text(&json!([3, f[1], {"status": "Accepted"}]).to_string())
+                .await;
+            assert!(call.await.unwrap().is_ok());
+        }
+        cp.heartbeat_ok().await;
+        app.shutdown().await;
+    }
+}
