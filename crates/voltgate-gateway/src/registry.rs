@@ -45,7 +45,8 @@ pub(crate) struct OutboundCall {
 #[derive(Debug, Clone)]
 pub(crate) struct ConnHandle {
     pub conn_id: u64,
-    pub calls: mpsc::Sender<OutboundCall>,
+    /// Boxed: the channel preallocates a block of slots per connection, so the slot stays a pointer.
+    pub calls: mpsc::Sender<Box<OutboundCall>>,
     pub cancel: CancellationToken,
 }
 
@@ -138,7 +139,7 @@ impl Registry {
             deadline,
             reply,
         };
-        handle.calls.try_send(call).map_err(|e| match e {
+        handle.calls.try_send(Box::new(call)).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => CallFailure::QueueFull,
             mpsc::error::TrySendError::Closed(_) => CallFailure::NotConnected,
         })?;

@@ -157,7 +157,7 @@ async fn run_inner(gw: Gateway, charger: Charger, version: OcppVersion, socket: 
 impl Session {
     async fn run(
         &mut self,
-        mut calls: mpsc::Receiver<OutboundCall>,
+        mut calls: mpsc::Receiver<Box<OutboundCall>>,
         cancel: CancellationToken,
     ) -> &'static str {
         let cfg = self.gw.inner.config.clone();
@@ -203,7 +203,7 @@ impl Session {
                     let Some(done) = self.in_flight.take() else { continue };
                     self.send_reply(done.id, done.action, reply).await;
                 }
-                Some(call) = calls.recv(), if can_send => self.send_call(call).await,
+                Some(call) = calls.recv(), if can_send => self.send_call(*call).await,
                 _ = sleep_until_opt(deadline) => {
                     if let Some(p) = self.pending.take() {
                         tracing::warn!(action = %p.action, message_id = %p.id, "the charger did not answer in time");

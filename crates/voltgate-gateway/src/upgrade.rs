@@ -15,6 +15,10 @@ use voltgate_ocpp::OcppVersion;
 
 use crate::Gateway;
 
+/// Initial read buffer per connection: most OCPP messages are well under 1 KiB; larger ones are
+/// read in several chunks (up to the message size limit).
+const READ_BUFFER: usize = 1024;
+
 /// The OCPP listener's routes: every path is a charger endpoint, its last segment the identity.
 pub fn router(gateway: Gateway) -> Router {
     Router::new().fallback(connect).with_state(gateway)
@@ -180,7 +184,7 @@ async fn connect(
     ws.protocols([version.subprotocol()])
         .max_message_size(cfg.max_message_bytes)
         .max_frame_size(cfg.max_message_bytes)
-        .read_buffer_size(4096)
+        .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .on_upgrade(move |socket| {
             let tracker = gw2.inner.tracker.clone();
