@@ -110,21 +110,27 @@ impl OcppService {
         self.clock.now()
     }
 
+    /// Records the connection (batched, in order with the charger's other reports).
     pub async fn connected(&self, charger_id: i64, ocpp_version: &str) -> Result<(), StoreError> {
-        self.store
-            .set_connection(
-                charger_id,
-                ConnectionStatus::Online,
-                Some(ocpp_version),
-                self.now(),
-            )
-            .await
+        let item = BatchItem::Connection {
+            charger_id,
+            status: ConnectionStatus::Online,
+            ocpp_version: Some(ocpp_version.to_owned()),
+            at: self.now(),
+        };
+        self.batch.send(item).await;
+        Ok(())
     }
 
     pub async fn disconnected(&self, charger_id: i64) -> Result<(), StoreError> {
-        self.store
-            .set_connection(charger_id, ConnectionStatus::Offline, None, self.now())
-            .await
+        let item = BatchItem::Connection {
+            charger_id,
+            status: ConnectionStatus::Offline,
+            ocpp_version: None,
+            at: self.now(),
+        };
+        self.batch.send(item).await;
+        Ok(())
     }
 
     pub async fn boot(
@@ -134,9 +140,13 @@ impl OcppService {
         ocpp_version: &str,
     ) -> Result<BootDecision, StoreError> {
         let now = self.now();
-        self.store
-            .record_boot(charger_id, info, ocpp_version, now)
-            .await?;
+        let item = BatchItem::Boot {
+            charger_id,
+            info: info.clone(),
+            ocpp_version: ocpp_version.to_owned(),
+            at: now,
+        };
+        self.batch.send_durable(item).await?;
         Ok(BootDecision {
             accepted: true,
             interval_seconds: self.settings.heartbeat_interval_seconds,
@@ -156,8 +166,13 @@ impl OcppService {
         now
     }
 
+    /// Records a status report; answered once its batch committed.
     pub async fn status(&self, charger_id: i64, report: &StatusReport) -> Result<(), StoreError> {
-        self.store.record_status(charger_id, report).await
+        let item = BatchItem::Status {
+            charger_id,
+            report: report.clone(),
+        };
+        self.batch.send_durable(item).await
     }
 
     pub async fn firmware_status(&self, charger_id: i64, status: &str) -> Result<(), StoreError> {

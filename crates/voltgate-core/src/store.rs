@@ -215,7 +215,27 @@ pub struct LogQuery {
 pub enum BatchItem {
     MeterValues(Vec<MeterSample>),
     Log(LogEntry),
-    Heartbeat { charger_id: i64, at: OffsetDateTime },
+    Heartbeat {
+        charger_id: i64,
+        at: OffsetDateTime,
+    },
+    /// Written in order with the other ordered items (status, connection, boot).
+    Status {
+        charger_id: i64,
+        report: StatusReport,
+    },
+    Connection {
+        charger_id: i64,
+        status: ConnectionStatus,
+        ocpp_version: Option<String>,
+        at: OffsetDateTime,
+    },
+    Boot {
+        charger_id: i64,
+        info: BootInfo,
+        ocpp_version: String,
+        at: OffsetDateTime,
+    },
 }
 
 /// Liveness of the database.

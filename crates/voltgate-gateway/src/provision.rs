@@ -74,6 +74,8 @@ async fn provision(gw: &Gateway, ctx: &ConnCtx) -> Result<(), String> {
         .set_registration_status(ctx.charger_id, "accepted")
         .await
         .map_err(|e| e.to_string())?;
+    ctx.registered
+        .store(true, std::sync::atomic::Ordering::Release);
     let trigger = Command::TriggerMessage {
         message: "BootNotification".into(),
         connector_id: None,

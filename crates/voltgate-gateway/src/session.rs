@@ -37,6 +37,8 @@ pub(crate) struct ConnCtx {
     pub boot_policy_pending: bool,
     /// Whether the charger may send requests other than BootNotification (registration accepted).
     pub accepted: std::sync::atomic::AtomicBool,
+    /// Whether the charger's registration is recorded as accepted (kept to avoid a lookup per boot).
+    pub registered: std::sync::atomic::AtomicBool,
     /// Signalled each time a BootNotification answer has been sent.
     pub boot_answered: tokio::sync::Notify,
 }
@@ -126,6 +128,7 @@ async fn run_inner(gw: Gateway, charger: Charger, version: OcppVersion, socket: 
         boot_policy_pending: policy_pending,
         // Registration is persisted: after a restart an accepted charger carries on without a boot.
         accepted: std::sync::atomic::AtomicBool::new(!policy_pending || registered),
+        registered: std::sync::atomic::AtomicBool::new(registered),
         boot_answered: tokio::sync::Notify::new(),
     });
     let mut session = Session {
@@ -521,7 +524,23 @@ impl Session {
             reason: reason.into(),
         };
         let send = self.socket.send(Message::Close(Some(frame)));
-        let _ = tokio::time::timeout(Duration::from_secs(2), send).await;
+        if tokio::time::timeout(Duration::from_secs(2), send)
+            .await
+            .is_err()
+        {
+            return;
+        }
+        // The closing handshake (RFC 6455 §7.1.1): read until the peer's Close or EOF, so the
+        // socket is not dropped with unread input (the kernel would answer with a reset, and the
+        // peer could lose our Close frame).
+        let drain = async {
+            while let Some(Ok(msg)) = self.socket.recv().await {
+                if matches!(msg, Message::Close(_)) {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_millis(500), drain).await;
     }
 
     fn fail_pending(&mut self, failure: CallFailure) {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction as SqlTx};
+use sqlx::{Any, AnyConnection, Transaction as SqlTx};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use voltgate_core::model::{BootInfo, Card, MeterSample};
@@ -112,6 +112,101 @@ async fn insert_samples(
     Ok(())
 }
 
+async fn boot_in(
+    conn: &mut AnyConnection,
+    charger_id: i64,
+    b: &BootInfo,
+    ocpp_version: &str,
+    at: OffsetDateTime,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE chargers SET vendor = $1, model = $2, charge_point_serial_number = $3, charge_box_serial_number = $4, \
+         firmware_version = $5, iccid = $6, imsi = $7, meter_type = $8, meter_serial_number = $9, ocpp_version = $10, \
+         last_boot_at = $11, updated_at = $11 WHERE id = $12",
+    )
+    .bind(b.vendor.as_str())
+    .bind(b.model.as_str())
+    .bind(b.charge_point_serial_number.as_deref())
+    .bind(b.charge_box_serial_number.as_deref())
+    .bind(b.firmware_version.as_deref())
+    .bind(b.iccid.as_deref())
+    .bind(b.imsi.as_deref())
+    .bind(b.meter_type.as_deref())
+    .bind(b.meter_serial_number.as_deref())
+    .bind(ocpp_version)
+    .bind(micros(at))
+    .bind(charger_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+async fn connection_in(
+    conn: &mut AnyConnection,
+    charger_id: i64,
+    status: ConnectionStatus,
+    ocpp_version: Option<&str>,
+    at: OffsetDateTime,
+) -> StoreResult<()> {
+    let column = match status {
+        ConnectionStatus::Online => "last_connection_at",
+        _ => "last_disconnection_at",
+    };
+    let mut sql = Sql::new("UPDATE chargers SET connection_status = ");
+    sql.bind(status.as_str())
+        .push(&format!(", {column} = "))
+        .bind(micros(at));
+    if let Some(v) = ocpp_version {
+        sql.push(", ocpp_version = ").bind(v);
+    }
+    sql.push(" WHERE id = ").bind(charger_id);
+    sql.query().execute(&mut *conn).await.map_err(db_err)?;
+    Ok(())
+}
+
+async fn status_in(conn: &mut AnyConnection, charger_id: i64, r: &StatusReport) -> StoreResult<()> {
+    let now = micros(OffsetDateTime::now_utc());
+    let error = (r.error_code != "NoError").then_some(r.error_code.as_str());
+    if r.connector_id == 0 {
+        sqlx::query(
+            "UPDATE chargers SET status = $1, error = $2, error_info = $3, vendor_id = $4, vendor_error_code = $5, \
+             updated_at = $6 WHERE id = $7",
+        )
+        .bind(r.status.as_str())
+        .bind(error)
+        .bind(r.info.as_deref())
+        .bind(r.vendor_id.as_deref())
+        .bind(r.vendor_error_code.as_deref())
+        .bind(now)
+        .bind(charger_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO connectors (charger_id, connector_id, status, error, error_info, vendor_id, vendor_error_code, \
+         status_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+         ON CONFLICT (charger_id, connector_id) DO UPDATE SET status = excluded.status, error = excluded.error, \
+         error_info = excluded.error_info, vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, \
+         status_at = excluded.status_at, updated_at = excluded.updated_at",
+    )
+    .bind(charger_id)
+    .bind(r.connector_id as i64)
+    .bind(r.status.as_str())
+    .bind(error)
+    .bind(r.info.as_deref())
+    .bind(r.vendor_id.as_deref())
+    .bind(r.vendor_error_code.as_deref())
+    .bind(micros(r.timestamp))
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl ReportStore for Db {
     async fn record_boot(
@@ -121,27 +216,8 @@ impl ReportStore for Db {
         ocpp_version: &str,
         at: OffsetDateTime,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE chargers SET vendor = $1, model = $2, charge_point_serial_number = $3, charge_box_serial_number = $4, \
-             firmware_version = $5, iccid = $6, imsi = $7, meter_type = $8, meter_serial_number = $9, ocpp_version = $10, \
-             last_boot_at = $11, updated_at = $11 WHERE id = $12",
-        )
-        .bind(b.vendor.as_str())
-        .bind(b.model.as_str())
-        .bind(b.charge_point_serial_number.as_deref())
-        .bind(b.charge_box_serial_number.as_deref())
-        .bind(b.firmware_version.as_deref())
-        .bind(b.iccid.as_deref())
-        .bind(b.imsi.as_deref())
-        .bind(b.meter_type.as_deref())
-        .bind(b.meter_serial_number.as_deref())
-        .bind(ocpp_version)
-        .bind(micros(at))
-        .bind(charger_id)
-        .execute(self.pool())
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        boot_in(&mut conn, charger_id, b, ocpp_version, at).await
     }
 
     async fn set_connection(
@@ -151,20 +227,8 @@ impl ReportStore for Db {
         ocpp_version: Option<&str>,
         at: OffsetDateTime,
     ) -> StoreResult<()> {
-        let column = match status {
-            ConnectionStatus::Online => "last_connection_at",
-            _ => "last_disconnection_at",
-        };
-        let mut sql = Sql::new("UPDATE chargers SET connection_status = ");
-        sql.bind(status.as_str())
-            .push(&format!(", {column} = "))
-            .bind(micros(at));
-        if let Some(v) = ocpp_version {
-            sql.push(", ocpp_version = ").bind(v);
-        }
-        sql.push(" WHERE id = ").bind(charger_id);
-        sql.query().execute(self.pool()).await.map_err(db_err)?;
-        Ok(())
+        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        connection_in(&mut conn, charger_id, status, ocpp_version, at).await
     }
 
     async fn reset_connections(&self, at: OffsetDateTime) -> StoreResult<u64> {
@@ -177,45 +241,8 @@ impl ReportStore for Db {
     }
 
     async fn record_status(&self, charger_id: i64, r: &StatusReport) -> StoreResult<()> {
-        let now = micros(OffsetDateTime::now_utc());
-        let error = (r.error_code != "NoError").then_some(r.error_code.as_str());
-        if r.connector_id == 0 {
-            sqlx::query(
-                "UPDATE chargers SET status = $1, error = $2, error_info = $3, vendor_id = $4, vendor_error_code = $5, \
-                 updated_at = $6 WHERE id = $7",
-            )
-            .bind(r.status.as_str())
-            .bind(error)
-            .bind(r.info.as_deref())
-            .bind(r.vendor_id.as_deref())
-            .bind(r.vendor_error_code.as_deref())
-            .bind(now)
-            .bind(charger_id)
-            .execute(self.pool())
-            .await
-            .map_err(db_err)?;
-            return Ok(());
-        }
-        sqlx::query(
-            "INSERT INTO connectors (charger_id, connector_id, status, error, error_info, vendor_id, vendor_error_code, \
-             status_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-             ON CONFLICT (charger_id, connector_id) DO UPDATE SET status = excluded.status, error = excluded.error, \
-             error_info = excluded.error_info, vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, \
-             status_at = excluded.status_at, updated_at = excluded.updated_at",
-        )
-        .bind(charger_id)
-        .bind(r.connector_id as i64)
-        .bind(r.status.as_str())
-        .bind(error)
-        .bind(r.info.as_deref())
-        .bind(r.vendor_id.as_deref())
-        .bind(r.vendor_error_code.as_deref())
-        .bind(micros(r.timestamp))
-        .bind(now)
-        .execute(self.pool())
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        status_in(&mut conn, charger_id, r).await
     }
 
     async fn record_firmware_status(&self, charger_id: i64, status: &str) -> StoreResult<()> {
@@ -425,6 +452,9 @@ impl ReportStore for Db {
         let mut samples = Vec::new();
         let mut logs = Vec::new();
         let mut heartbeats: HashMap<i64, OffsetDateTime> = HashMap::new();
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        // Status, connection and boot reports are written in arrival order; meter values, logs
+        // and heartbeats are gathered into multi-row statements.
         for item in items {
             match item {
                 BatchItem::MeterValues(v) => samples.extend(v.iter()),
@@ -432,9 +462,26 @@ impl ReportStore for Db {
                 BatchItem::Heartbeat { charger_id, at } => {
                     heartbeats.insert(*charger_id, *at);
                 }
+                BatchItem::Status { charger_id, report } => {
+                    status_in(&mut tx, *charger_id, report).await?
+                }
+                BatchItem::Connection {
+                    charger_id,
+                    status,
+                    ocpp_version,
+                    at,
+                } => {
+                    connection_in(&mut tx, *charger_id, *status, ocpp_version.as_deref(), *at)
+                        .await?
+                }
+                BatchItem::Boot {
+                    charger_id,
+                    info,
+                    ocpp_version,
+                    at,
+                } => boot_in(&mut tx, *charger_id, info, ocpp_version, *at).await?,
             }
         }
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
         insert_samples(&mut tx, self.backend(), &samples).await?;
         for chunk in fixed_chunks(&logs) {
             let mut sql = Sql::new("INSERT INTO ocpp_logs (charger_id, direction, message_type, action, message_id, payload, created_at) VALUES ");

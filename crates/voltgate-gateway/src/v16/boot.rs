@@ -33,10 +33,7 @@ pub(super) async fn handle(gw: &Gateway, ctx: &Arc<ConnCtx>, payload: Value) -> 
         .boot(ctx.charger_id, &info, ctx.version.subprotocol())
         .await?;
     let store = gw.inner.service.store();
-    let registered = match store.find_charger_by_identity(&ctx.identity).await? {
-        Some(c) => c.registration_status.as_deref() == Some("accepted"),
-        None => false,
-    };
+    let registered = ctx.registered.load(Ordering::Acquire);
     if ctx.boot_policy_pending && !registered {
         store
             .set_registration_status(ctx.charger_id, "pending")
@@ -57,6 +54,7 @@ pub(super) async fn handle(gw: &Gateway, ctx: &Arc<ConnCtx>, payload: Value) -> 
         store
             .set_registration_status(ctx.charger_id, "accepted")
             .await?;
+        ctx.registered.store(true, Ordering::Release);
     }
     ctx.accepted.store(true, Ordering::Release);
     tracing::info!(vendor = %info.vendor, model = %info.model, "charger booted; accepted");
