@@ -12,7 +12,6 @@ mod transactions;
 use std::sync::Arc;
 
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use voltgate_core::StoreError;
 use voltgate_ocpp::v16::{Action, Payload};
@@ -94,11 +93,25 @@ pub(crate) fn decode<P: Payload>(payload: Value) -> Result<P, HandlerError> {
 /// RFC 3339 with milliseconds and `Z`, as chargers expect.
 pub(crate) fn format_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    let t = t
-        .replace_nanosecond(t.millisecond() as u32 * 1_000_000)
-        .unwrap_or(t);
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chargers_get_utc_times_with_three_fraction_digits() {
+        let t = time::macros::datetime!(2026-11-21 10:23:37.55 +1);
+        assert_eq!(super::format_time(t), "2026-11-21T09:23:37.550Z");
+    }
 }
 
 /// Parses a charger timestamp (already schema-checked); falls back to now.
