@@ -1,9 +1,11 @@
 //! The settings of one simulated charger.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::backoff::Backoff;
+use crate::log::FrameLog;
 
 /// How a [`SimCharger`](crate::SimCharger) connects and presents itself.
 ///
@@ -48,6 +50,14 @@ pub struct ChargerConfig {
     pub source_address: Option<IpAddr>,
     /// The most current per phase each connector offers, in A.
     pub max_current_a: f64,
+    /// Log frames into this log instead of a new one (e.g. to keep a charger's log across
+    /// restarts of its runtime); `log_capacity` is then ignored.
+    pub frame_log: Option<Arc<FrameLog>>,
+    /// Configuration keys set at start, over the OCPP 1.6 defaults (e.g.
+    /// `MeterValueSampleInterval`); unknown keys are added.
+    pub configuration: Vec<(String, String)>,
+    /// How long a reboot (Reset) keeps the charger off line before it connects and boots again.
+    pub reboot_delay: Duration,
 }
 
 impl ChargerConfig {
@@ -68,6 +78,9 @@ impl ChargerConfig {
             log_capacity: 1000,
             source_address: None,
             max_current_a: 32.0,
+            frame_log: None,
+            configuration: Vec::new(),
+            reboot_delay: Duration::from_millis(500),
         }
     }
 
@@ -104,6 +117,7 @@ impl std::fmt::Debug for ChargerConfig {
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("call_timeout", &self.call_timeout)
             .field("reconnect", &self.reconnect)
+            .field("max_current_a", &self.max_current_a)
             .finish_non_exhaustive()
     }
 }

@@ -1,15 +1,20 @@
 //! How a simulated charger answers calls initiated by the central system.
 //!
 //! Every CALL the central system sends goes to a [`CsmsHandler`]. The [`DefaultHandler`] answers
-//! like an obliging charger: remote commands are accepted, GetConfiguration and
-//! ChangeConfiguration work on the charger's [`Configuration`], DataTransfer answers
-//! `UnknownVendorId`. Tests that need another answer (a refused Reset, a slow charger, a
-//! CALLERROR) pass their own handler, usually a closure that falls back to [`default_response`].
+//! like a real charger would: with a [`Station`] (every [`SimCharger`](crate::SimCharger) has one)
+//! the answer depends on the connectors (a RemoteStartTransaction on a busy connector is
+//! `Rejected`) and what follows the answer (starting the transaction, rebooting) is pushed as an
+//! [`Effect`] for the charger's automation task; without one (load-run chargers) remote commands
+//! are simply accepted. GetConfiguration and ChangeConfiguration work on the charger's
+//! [`Configuration`], DataTransfer answers `UnknownVendorId`. Tests that need another answer (a
+//! refused Reset, a slow charger, a CALLERROR) pass their own handler, usually a closure that
+//! falls back to [`default_response`].
 
 use serde_json::{json, Value};
 
 use crate::configuration::Configuration;
 use crate::frame::CallErrorInfo;
+use crate::station::{Effect, Station};
 
 /// What a handler may see and change while answering one call.
 #[derive(Debug)]
@@ -20,6 +25,10 @@ pub struct HandlerContext<'a> {
     pub connectors: u32,
     /// The charger's configuration keys.
     pub configuration: &'a mut Configuration,
+    /// The charger's physical model, when it has one (load-run chargers do not).
+    pub station: Option<&'a mut Station>,
+    /// What to do once the answer is sent (carried out by the charger's automation task).
+    pub effects: &'a mut Vec<Effect>,
 }
 
 /// Answers CALLs from the central system: the CALLRESULT payload or a CALLERROR.
@@ -65,7 +74,7 @@ impl CsmsHandler for DefaultHandler {
     }
 }
 
-/// OCPP 1.6 actions a central system may send that the simulator knows but does not model yet.
+/// OCPP 1.6 actions a charger without a [`Station`] knows but does not model.
 const KNOWN_UNSUPPORTED: [&str; 5] = [
     "GetCompositeSchedule",
     "GetDiagnostics",
@@ -76,20 +85,35 @@ const KNOWN_UNSUPPORTED: [&str; 5] = [
 
 /// The default answer to a CALL from the central system.
 ///
+/// With a [`Station`], every CSMS-initiated OCPP 1.6 call is answered from the model (see
+/// `answers.rs`): RemoteStartTransaction (`Rejected` on a busy, faulted or inoperative connector;
+/// otherwise the transaction starts once an EV is plugged in), RemoteStopTransaction, Reset (a
+/// real reboot), UnlockConnector, ChangeAvailability (`Scheduled` during a transaction),
+/// Set/ClearChargingProfile, GetCompositeSchedule, TriggerMessage, ReserveNow, CancelReservation,
+/// GetLocalListVersion, SendLocalList, ClearCache, UpdateFirmware and GetDiagnostics.
+///
+/// Without one (load-run chargers):
 /// - Reset, ChangeAvailability, ClearCache, RemoteStartTransaction, RemoteStopTransaction,
 ///   SetChargingProfile, ClearChargingProfile, TriggerMessage, ReserveNow, CancelReservation:
-///   `Accepted`.
-/// - UnlockConnector: `Unlocked`.
+///   `Accepted`; UnlockConnector: `Unlocked`; the firmware, diagnostics, local list and
+///   composite schedule calls: CALLERROR `NotSupported`.
+///
+/// Always:
 /// - ChangeConfiguration: per [`Configuration::change`] (`NotSupported` for unknown keys,
 ///   `Rejected` for read-only keys or ill-typed values).
 /// - GetConfiguration: the requested keys, unknown ones in `unknownKey`.
 /// - DataTransfer: `UnknownVendorId`.
-/// - other OCPP 1.6 actions: CALLERROR `NotSupported`; anything else: `NotImplemented`.
+/// - anything else: `NotImplemented`.
 pub fn default_response(
     ctx: &mut HandlerContext<'_>,
     action: &str,
     payload: &Value,
 ) -> Result<Value, CallErrorInfo> {
+    if ctx.station.is_some() {
+        if let Some(answer) = crate::answers::answer(ctx, action, payload) {
+            return answer;
+        }
+    }
     match action {
         "Reset"
         | "ChangeAvailability"
@@ -126,7 +150,7 @@ pub fn default_response(
     }
 }
 
-fn required_str<'p>(payload: &'p Value, field: &str) -> Result<&'p str, CallErrorInfo> {
+pub(crate) fn required_str<'p>(payload: &'p Value, field: &str) -> Result<&'p str, CallErrorInfo> {
     match payload.get(field) {
         None => Err(CallErrorInfo::new(
             "OccurenceConstraintViolation",
@@ -147,10 +171,13 @@ mod tests {
 
     fn answer(action: &str, payload: Value) -> (Result<Value, CallErrorInfo>, Configuration) {
         let mut configuration = Configuration::ocpp16_defaults(2);
+        let mut effects = Vec::new();
         let mut ctx = HandlerContext {
             identity: "CP-1",
             connectors: 2,
             configuration: &mut configuration,
+            station: None,
+            effects: &mut effects,
         };
         let result = DefaultHandler.handle(&mut ctx, action, &payload);
         (result, configuration)

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod answers;
 mod backoff;
 mod charger;
 mod clock;
@@ -15,7 +16,9 @@ mod log;
 mod messages;
 mod meter;
 mod peer;
+mod profile;
 mod startup;
+mod station;
 mod transport;
 mod types;
 
@@ -24,7 +27,7 @@ pub use charger::SimCharger;
 pub use clock::{now_rfc3339, parse_rfc3339};
 pub use config::ChargerConfig;
 pub use configuration::{Configuration, ConfigurationKey, ConfigurationStatus, ValueKind};
-pub use connector::ConnectorState;
+pub use connector::{ConnectorState, Fault, PendingStart, Reservation};
 pub use error::SimError;
 pub use ev::Ev;
 pub use frame::{CallErrorInfo, Frame, FrameError};
@@ -36,6 +39,8 @@ pub use load::{
 pub use log::{Direction, FrameLog, LoggedFrame};
 pub use messages::{BootNotificationResponse, IdTagInfo};
 pub use meter::{Meter, SampledValue, NOMINAL_VOLTAGE_V};
+pub use profile::{ChargingProfile, LimitContext, Profiles, Purpose};
+pub use station::{Effect, LocalAuth, Station};
 pub use transport::{basic_auth, url_with_identity, SUBPROTOCOL};
 pub use types::{
     AuthorizationStatus, ChargePointErrorCode, ChargePointStatus, RegistrationStatus, StopReason,

@@ -28,6 +28,31 @@ pub fn status_notification(
     })
 }
 
+/// StatusNotification.req (6.47) with the free-text `info` of a fault.
+pub fn status_notification_with_info(
+    connector: u32,
+    status: ChargePointStatus,
+    error_code: ChargePointErrorCode,
+    info: Option<String>,
+) -> Value {
+    let mut payload = status_notification(connector, status, error_code);
+    if let Some(info) = info {
+        let info: String = info.chars().take(50).collect();
+        payload["info"] = info.into();
+    }
+    payload
+}
+
+/// FirmwareStatusNotification.req (6.27).
+pub fn firmware_status_notification(status: &str) -> Value {
+    json!({ "status": status })
+}
+
+/// DiagnosticsStatusNotification.req (6.25).
+pub fn diagnostics_status_notification(status: &str) -> Value {
+    json!({ "status": status })
+}
+
 /// Authorize.req (6.1).
 pub fn authorize(id_tag: &str) -> Value {
     json!({ "idTag": id_tag })

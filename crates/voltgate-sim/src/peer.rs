@@ -22,6 +22,7 @@ use crate::error::SimError;
 use crate::frame::{CallErrorInfo, Frame};
 use crate::handler::{CsmsHandler, HandlerContext};
 use crate::log::{Direction, FrameLog};
+use crate::station::{Effect, Station};
 
 /// The answer to one of our CALLs.
 #[derive(Debug)]
@@ -50,6 +51,8 @@ pub(crate) struct Peer {
     next_id: u32,
     call_timeout: Duration,
     observer: Option<Arc<dyn CallObserver>>,
+    /// The charger's physical model and where the effects of CSMS calls go (SimCharger only).
+    station: Option<(Arc<Mutex<Station>>, tokio::sync::mpsc::Sender<Effect>)>,
 }
 
 impl Peer {
@@ -70,7 +73,19 @@ impl Peer {
             next_id: 0,
             call_timeout,
             observer: None,
+            station: None,
         }
+    }
+
+    /// Answers with `station` as the charger's model and sends the effects of CSMS calls to
+    /// `effects` once each answer is sent.
+    pub(crate) fn with_station(
+        mut self,
+        station: Arc<Mutex<Station>>,
+        effects: tokio::sync::mpsc::Sender<Effect>,
+    ) -> Self {
+        self.station = Some((station, effects));
+        self
     }
 
     /// Reports every CALL to `observer`.
@@ -181,12 +196,19 @@ impl Peer {
                 action,
                 payload,
             }) => {
-                let outcome = self.answer(&action, &payload);
+                let (outcome, effects) = self.answer(&action, &payload);
                 let reply = match outcome {
                     Ok(payload) => Frame::CallResult { id, payload },
                     Err(error) => Frame::CallError { id, error },
                 };
                 self.send(ws, reply.to_text()).await?;
+                if let Some((_, sender)) = &self.station {
+                    for effect in effects {
+                        if sender.try_send(effect).is_err() {
+                            tracing::warn!(charger.identity = %self.identity, action, "too many pending effects; one was dropped");
+                        }
+                    }
+                }
                 Ok(None)
             }
             Ok(Frame::CallResult { id, payload }) => Ok(Some(Answer {
@@ -209,17 +231,26 @@ impl Peer {
         }
     }
 
-    fn answer(&self, action: &str, payload: &Value) -> Result<Value, CallErrorInfo> {
+    fn answer(&self, action: &str, payload: &Value) -> (Result<Value, CallErrorInfo>, Vec<Effect>) {
         let mut configuration = self
             .configuration
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut station = self.station.as_ref().map(|(station, _)| {
+            station
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        });
+        let mut effects = Vec::new();
         let mut ctx = HandlerContext {
             identity: &self.identity,
             connectors: self.connectors,
             configuration: &mut configuration,
+            station: station.as_deref_mut(),
+            effects: &mut effects,
         };
-        self.handler.handle(&mut ctx, action, payload)
+        let outcome = self.handler.handle(&mut ctx, action, payload);
+        (outcome, effects)
     }
 
     async fn send<S>(&self, ws: &mut WebSocketStream<S>, text: String) -> Result<(), SimError>

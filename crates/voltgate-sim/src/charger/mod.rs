@@ -1,13 +1,18 @@
 //! [`SimCharger`]: one simulated OCPP 1.6J charger, driven from tests or the simulator runtime.
 //!
 //! [`SimCharger::connect`] opens the WebSocket, boots and reports every connector `Available`,
-//! then hands the socket to a connection task (see `task.rs`). The handle is cheap to clone; its
-//! methods send CALLs through the task, which keeps one outstanding CALL at a time, heartbeats at
-//! the interval the central system returned, and answers the central system's CALLs with the
-//! [`CsmsHandler`]. Connector state (status, transaction, meter, EV) lives beside the task so the
-//! typed methods can keep it in step with what was sent.
+//! then hands the socket to a connection task (see `task.rs`) and starts an automation task (see
+//! `automation.rs`). The handle is cheap to clone; its methods send CALLs through the connection
+//! task, which keeps one outstanding CALL at a time, heartbeats at the interval the central system
+//! returned, answers the central system's CALLs with the [`CsmsHandler`], queues transaction
+//! messages while offline and reboots on request. The physical model ([`Station`]: connectors,
+//! EVs, meters, charging profiles) lives beside the tasks so the typed methods (`operations.rs`,
+//! the raw OCPP messages) and the session methods (`session.rs`: plug, start, stop, faults) can
+//! keep it in step with what was sent.
 
+mod automation;
 mod operations;
+mod session;
 mod task;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -31,12 +36,15 @@ use crate::messages::{self, BootNotificationResponse};
 use crate::meter::SampledValue;
 use crate::peer::Peer;
 use crate::startup;
+use crate::station::Station;
 use crate::transport::{self, Endpoint};
 use crate::types::{ChargePointErrorCode, ChargePointStatus};
-use task::{Command, Task};
+use task::{Command, Delivery, Task};
 
 /// How many commands may wait for the connection task.
 const COMMAND_QUEUE: usize = 32;
+/// How many effects of CSMS calls may wait for the automation task.
+const EFFECT_QUEUE: usize = 64;
 
 /// A simulated charger with an open OCPP 1.6J connection (a cheap, cloneable handle).
 #[derive(Clone)]
@@ -46,27 +54,32 @@ pub struct SimCharger {
 
 struct Inner {
     identity: String,
+    boot_request: Value,
     connectors: u32,
     heartbeat_override: Option<Duration>,
-    boot: BootNotificationResponse,
     log: Arc<FrameLog>,
     shared: Arc<Shared>,
     commands: mpsc::Sender<Command>,
     cancel: CancellationToken,
-    task: Mutex<Option<JoinHandle<()>>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Serialises the session methods and the automation, each of which sends several CALLs
+    /// that belong together (Authorize, StartTransaction, StatusNotification).
+    ops: tokio::sync::Mutex<()>,
 }
 
-/// State shared by the handles and the connection task.
+/// State shared by the handles and the tasks.
 pub(crate) struct Shared {
     connected: AtomicBool,
     reconnections: AtomicU64,
-    connectors: Mutex<Vec<ConnectorState>>,
+    boots: AtomicU64,
+    boot: Mutex<BootNotificationResponse>,
+    station: Arc<Mutex<Station>>,
     configuration: Arc<Mutex<Configuration>>,
 }
 
 impl Shared {
-    fn connectors(&self) -> MutexGuard<'_, Vec<ConnectorState>> {
-        self.connectors.lock().unwrap_or_else(|p| p.into_inner())
+    fn station(&self) -> MutexGuard<'_, Station> {
+        self.station.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn configuration(&self) -> Configuration {
@@ -78,7 +91,7 @@ impl Shared {
 
     fn statuses(&self) -> Vec<(u32, ChargePointStatus, ChargePointErrorCode)> {
         (0u32..)
-            .zip(self.connectors().iter())
+            .zip(self.station().connectors.iter())
             .map(|(id, c)| (id, c.status, c.error_code))
             .collect()
     }
@@ -102,15 +115,29 @@ impl SimCharger {
             ));
         }
         let span = tracing::info_span!("charger", charger.identity = %config.identity);
-        let log = Arc::new(FrameLog::new(config.log_capacity));
+        let log = config
+            .frame_log
+            .clone()
+            .unwrap_or_else(|| Arc::new(FrameLog::new(config.log_capacity)));
+        let station = Arc::new(Mutex::new(Station::new(
+            config.connectors,
+            config.max_current_a,
+            Instant::now(),
+        )));
+        let (effects, effect_receiver) = mpsc::channel(EFFECT_QUEUE);
+        let mut configuration = Configuration::ocpp16_defaults(config.connectors);
+        for (key, value) in &config.configuration {
+            configuration.set_local(key, value);
+        }
         let mut peer = Peer::new(
             Arc::from(config.identity.as_str()),
             config.connectors,
             Arc::new(handler),
-            Configuration::ocpp16_defaults(config.connectors),
+            configuration,
             Some(Arc::clone(&log)),
             config.call_timeout,
-        );
+        )
+        .with_station(Arc::clone(&station), effects);
         let endpoint = Endpoint::resolve(&config.url).await?;
         let password = config.password.as_deref();
         let timeout = config.call_timeout;
@@ -130,12 +157,12 @@ impl SimCharger {
             let mut configuration = configuration.lock().unwrap_or_else(|p| p.into_inner());
             configuration.set_local("HeartbeatInterval", &boot.interval.to_string());
         }
-        let now = Instant::now();
-        let connectors = (0..=config.connectors)
-            .map(|_| ConnectorState::new(config.max_current_a, now))
-            .collect::<Vec<_>>();
-        for (id, connector) in (0u32..).zip(&connectors) {
-            let payload = messages::status_notification(id, connector.status, connector.error_code);
+        for connector in 0..=config.connectors {
+            let payload = messages::status_notification(
+                connector,
+                ChargePointStatus::Available,
+                ChargePointErrorCode::NoError,
+            );
             peer.call(&mut ws, "StatusNotification", payload)
                 .instrument(span.clone())
                 .await?;
@@ -143,34 +170,42 @@ impl SimCharger {
         let shared = Arc::new(Shared {
             connected: AtomicBool::new(true),
             reconnections: AtomicU64::new(0),
-            connectors: Mutex::new(connectors),
+            boots: AtomicU64::new(1),
+            boot: Mutex::new(boot),
+            station,
             configuration: peer.configuration(),
         });
         let (commands, receiver) = mpsc::channel(COMMAND_QUEUE);
         let cancel = CancellationToken::new();
-        let task = Task {
+        let task = Task::new(
             peer,
             ws,
-            config: config.clone(),
-            shared: Arc::clone(&shared),
-            commands: receiver,
+            config.clone(),
+            Arc::clone(&shared),
+            receiver,
+            cancel.clone(),
+        );
+        let connection = tokio::spawn(task.run().instrument(span.clone()));
+        let inner = Arc::new(Inner {
+            boot_request: config.boot_notification(),
+            identity: config.identity,
+            connectors: config.connectors,
+            heartbeat_override: config.heartbeat_interval,
+            log,
+            shared,
+            commands,
             cancel: cancel.clone(),
-            last_sent: Instant::now(),
-        };
-        let handle = tokio::spawn(task.run().instrument(span));
-        Ok(SimCharger {
-            inner: Arc::new(Inner {
-                identity: config.identity,
-                connectors: config.connectors,
-                heartbeat_override: config.heartbeat_interval,
-                boot,
-                log,
-                shared,
-                commands,
-                cancel,
-                task: Mutex::new(Some(handle)),
-            }),
-        })
+            tasks: Mutex::new(Vec::new()),
+            ops: tokio::sync::Mutex::new(()),
+        });
+        let automation = automation::run(Arc::downgrade(&inner), effect_receiver, cancel);
+        let automation = tokio::spawn(automation.instrument(span));
+        inner
+            .tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend([connection, automation]);
+        Ok(SimCharger { inner })
     }
 
     /// The charge point identity.
@@ -178,9 +213,19 @@ impl SimCharger {
         &self.inner.identity
     }
 
-    /// The accepted BootNotification answer.
-    pub fn boot_response(&self) -> &BootNotificationResponse {
-        &self.inner.boot
+    /// The last accepted BootNotification answer.
+    pub fn boot_response(&self) -> BootNotificationResponse {
+        self.inner
+            .shared
+            .boot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// How many times the charger booted (1 after connecting, one more per reboot).
+    pub fn boots(&self) -> u64 {
+        self.inner.shared.boots.load(Ordering::Relaxed)
     }
 
     /// Whether the WebSocket is open right now.
@@ -208,10 +253,31 @@ impl SimCharger {
         Arc::clone(&self.inner.log)
     }
 
+    /// The number of connectors (connector 0, the charger itself, not counted).
+    pub fn connector_count(&self) -> u32 {
+        self.inner.connectors
+    }
+
     /// A snapshot of one connector (0 is the charger itself).
     pub fn connector(&self, connector: u32) -> Option<ConnectorState> {
-        let connectors = self.inner.shared.connectors();
-        connectors.get(connector as usize).cloned()
+        let station = self.inner.shared.station();
+        station.connectors.get(connector as usize).cloned()
+    }
+
+    /// A snapshot of the whole physical model (connectors, profiles, local list).
+    pub fn station(&self) -> Station {
+        self.inner.shared.station().clone()
+    }
+
+    /// Sets a configuration key as the charger itself would (ignoring `readonly`), e.g. a shorter
+    /// `MeterValueSampleInterval`; unknown keys are added.
+    pub fn set_configuration(&self, key: &str, value: &str) {
+        self.inner
+            .shared
+            .configuration
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_local(key, value);
     }
 
     /// The meter register of a connector now, in Wh.
@@ -249,19 +315,50 @@ impl SimCharger {
         answer.await.map_err(|_| closed())?
     }
 
-    /// Closes the connection with a WebSocket Close frame and waits for the task to end.
+    /// Closes the connection with a WebSocket Close frame and waits for the tasks to end.
     pub async fn close(&self) {
         self.inner.cancel.cancel();
-        let handle = self
-            .inner
-            .task
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(handle) = handle {
+        let handles =
+            std::mem::take(&mut *self.inner.tasks.lock().unwrap_or_else(|p| p.into_inner()));
+        for handle in handles {
             // A panicked task has nothing left to close.
             let _ = handle.await;
         }
+    }
+
+    /// Sends a transaction message: queued while offline and delivered in order on reconnection.
+    async fn transaction_call(
+        &self,
+        action: &'static str,
+        payload: Value,
+        local_id: Option<i32>,
+    ) -> Result<Delivery, SimError> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Transaction {
+            action,
+            payload,
+            local_id,
+            reply,
+        };
+        let closed = || SimError::Disconnected("the charger is closed".into());
+        self.inner
+            .commands
+            .send(command)
+            .await
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// Reboots: closes the connection, reconnects and boots again (waits until booted).
+    async fn reboot(&self) -> Result<(), SimError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || SimError::Disconnected("the charger is closed".into());
+        self.inner
+            .commands
+            .send(Command::Reboot { reply })
+            .await
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
     }
 
     /// The heartbeat interval in force: the configured override, else the `HeartbeatInterval`
@@ -289,13 +386,16 @@ impl SimCharger {
         connector: u32,
         f: impl FnOnce(&mut ConnectorState) -> T,
     ) -> Result<T, SimError> {
-        let mut connectors = self.inner.shared.connectors();
-        let state = connectors.get_mut(connector as usize).ok_or_else(|| {
-            SimError::Invalid(format!(
-                "connector {connector} is not in 0..={}",
-                self.inner.connectors
-            ))
-        })?;
+        let mut station = self.inner.shared.station();
+        let state = station
+            .connectors
+            .get_mut(connector as usize)
+            .ok_or_else(|| {
+                SimError::Invalid(format!(
+                    "connector {connector} is not in 0..={}",
+                    self.inner.connectors
+                ))
+            })?;
         Ok(f(state))
     }
 }

@@ -17,33 +17,31 @@ fn config(server: &TestServer, identity: &str) -> ChargerConfig {
 }
 
 #[tokio::test]
-async fn answers_a_csms_reset_with_accepted() {
+async fn answers_an_unknown_action_with_not_implemented() {
     let server = TestServer::start(Options::default()).await;
-    let charger = SimCharger::connect(config(&server, "CP-RESET"))
+    let charger = SimCharger::connect(config(&server, "CP-UNKNOWN"))
         .await
         .unwrap();
 
-    let answer = server
-        .call("CP-RESET", "Reset", json!({"type": "Soft"}))
-        .await;
+    let answer = server.call("CP-UNKNOWN", "ClearCache", json!({})).await;
     assert_eq!(answer[0], 3, "{answer}");
     assert_eq!(answer[1], "srv-1");
     assert_eq!(answer[2], json!({"status": "Accepted"}));
-    let answer = server.call("CP-RESET", "Dance", json!({})).await;
+    let answer = server.call("CP-UNKNOWN", "Dance", json!({})).await;
     assert_eq!(answer[0], 4);
     assert_eq!(answer[2], "NotImplemented");
 
     let frames = charger.frames();
-    let reset = frames
+    let clear = frames
         .iter()
-        .position(|f| f.text.contains("Reset"))
+        .position(|f| f.text.contains("ClearCache"))
         .unwrap();
-    assert_eq!(frames[reset].direction, voltgate_sim::Direction::CsmsToCp);
+    assert_eq!(frames[clear].direction, voltgate_sim::Direction::CsmsToCp);
     assert_eq!(
-        frames[reset + 1].direction,
+        frames[clear + 1].direction,
         voltgate_sim::Direction::CpToCsms
     );
-    assert!(frames[reset + 1].text.starts_with(r#"[3,"srv-1""#));
+    assert!(frames[clear + 1].text.starts_with(r#"[3,"srv-1""#));
 }
 
 #[tokio::test]

@@ -4,3 +4,4 @@ mod charger;
 mod connection;
 mod load;
 mod server;
+mod session;

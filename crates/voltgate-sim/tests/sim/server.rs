@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -75,6 +76,7 @@ enum Command {
 pub struct TestServer {
     pub addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    refusing: Arc<AtomicBool>,
 }
 
 impl TestServer {
@@ -84,14 +86,49 @@ impl TestServer {
         let state = Arc::new(Mutex::new(State::default()));
         let options = Arc::new(options);
         let shared = Arc::clone(&state);
+        let refusing = Arc::new(AtomicBool::new(false));
+        let refuse = Arc::clone(&refusing);
         tokio::spawn(async move {
             while let Ok((stream, peer)) = listener.accept().await {
                 let state = Arc::clone(&shared);
                 let options = Arc::clone(&options);
-                tokio::spawn(serve(stream, peer, state, options));
+                let refuse = Arc::clone(&refuse);
+                tokio::spawn(serve(stream, peer, state, options, refuse));
             }
         });
-        TestServer { addr, state }
+        TestServer {
+            addr,
+            state,
+            refusing,
+        }
+    }
+
+    /// While set, WebSocket upgrades are refused with HTTP 503 (the central system is down).
+    pub fn set_refusing(&self, refusing: bool) {
+        self.refusing.store(refusing, Ordering::SeqCst);
+    }
+
+    /// The actions a charger sent, in order.
+    pub fn actions(&self, identity: &str) -> Vec<String> {
+        self.calls(identity).into_iter().map(|c| c.action).collect()
+    }
+
+    /// The payloads of one action a charger sent, in order.
+    pub fn payloads(&self, identity: &str, action: &str) -> Vec<Value> {
+        self.calls(identity)
+            .into_iter()
+            .filter(|c| c.action == action)
+            .map(|c| c.payload)
+            .collect()
+    }
+
+    /// The connector statuses a charger reported for `connector`, in order.
+    pub fn statuses(&self, identity: &str, connector: u64) -> Vec<String> {
+        self.payloads(identity, "StatusNotification")
+            .into_iter()
+            .filter(|p| p["connectorId"] == connector)
+            .map(|p| p["status"].as_str().unwrap_or_default().to_owned())
+            .collect()
     }
 
     pub fn url(&self) -> String {
@@ -169,6 +206,7 @@ async fn serve(
     peer: SocketAddr,
     state: Arc<Mutex<State>>,
     options: Arc<Options>,
+    refusing: Arc<AtomicBool>,
 ) {
     let seen = Arc::new(Mutex::new(None::<Connection>));
     let seen_in_callback = Arc::clone(&seen);
@@ -178,6 +216,11 @@ async fn serve(
         reason = "tokio-tungstenite's handshake callback type fixes the error type"
     )]
     let callback = move |request: &Request, mut response: Response| {
+        if refusing.load(Ordering::SeqCst) {
+            let mut refusal = ErrorResponse::new(None);
+            *refusal.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            return Err(refusal);
+        }
         let identity = request
             .uri()
             .path()
@@ -299,7 +342,10 @@ fn answer(state: &mut State, options: &Options, id: &str, action: &str, payload:
             "interval": options.heartbeat_interval,
         }),
         "Heartbeat" => json!({ "currentTime": voltgate_sim::now_rfc3339() }),
-        "StatusNotification" | "MeterValues" => json!({}),
+        "StatusNotification"
+        | "MeterValues"
+        | "FirmwareStatusNotification"
+        | "DiagnosticsStatusNotification" => json!({}),
         "Authorize" => json!({ "idTagInfo": accepted(&payload["idTag"]) }),
         "StartTransaction" => {
             state.next_transaction += 1;
