@@ -5,6 +5,7 @@ pub mod clock;
 pub mod command_service;
 pub mod commands;
 pub mod error;
+pub mod lab;
 pub mod metrics;
 pub mod model;
 pub mod ocpp_service;

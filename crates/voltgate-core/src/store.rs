@@ -477,6 +477,7 @@ pub trait Store:
     + CardStore
     + HistoryStore
     + CommandStore
+    + crate::lab::LabStore
     + 'static
 {
 }
@@ -490,6 +491,7 @@ impl<T> Store for T where
         + CardStore
         + HistoryStore
         + CommandStore
+        + crate::lab::LabStore
         + 'static
 {
 }

@@ -5,6 +5,7 @@ mod cards;
 mod chargers;
 mod commands;
 mod history;
+mod lab;
 mod migrate;
 mod reports;
 mod sites;

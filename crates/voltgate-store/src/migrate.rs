@@ -18,6 +18,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_remote_control.sql"),
         include_str!("../migrations/postgres/0002_remote_control.sql"),
     ),
+    (
+        3,
+        "simulator",
+        include_str!("../migrations/sqlite/0003_simulator.sql"),
+        include_str!("../migrations/postgres/0003_simulator.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx::Error> {

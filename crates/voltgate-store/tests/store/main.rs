@@ -1,6 +1,8 @@
 //! The store against real databases: SQLite always, PostgreSQL when
 //! `VOLTGATE_TEST_POSTGRES_URL` is set (`.ci/run` sets it).
 
+mod lab;
+
 use time::macros::datetime;
 use uuid::Uuid;
 use voltgate_core::model::MeterSample;
