@@ -105,6 +105,13 @@ pub(crate) fn format_time(t: OffsetDateTime) -> String {
     )
 }
 
+
+/// Parses a charger timestamp (already schema-checked); falls back to now.
+pub(crate) fn parse_time(gw: &Gateway, s: Option<&str>) -> OffsetDateTime {
+    s.and_then(voltgate_ocpp::parse_timestamp)
+        .unwrap_or_else(|| gw.inner.service.now())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -112,10 +119,4 @@ mod tests {
         let t = time::macros::datetime!(2026-11-21 10:23:37.55 +1);
         assert_eq!(super::format_time(t), "2026-11-21T09:23:37.550Z");
     }
-}
-
-/// Parses a charger timestamp (already schema-checked); falls back to now.
-pub(crate) fn parse_time(gw: &Gateway, s: Option<&str>) -> OffsetDateTime {
-    s.and_then(voltgate_ocpp::parse_timestamp)
-        .unwrap_or_else(|| gw.inner.service.now())
 }
