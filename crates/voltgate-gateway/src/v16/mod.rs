@@ -105,7 +105,6 @@ pub(crate) fn format_time(t: OffsetDateTime) -> String {
     )
 }
 
-
 /// Parses a charger timestamp (already schema-checked); falls back to now.
 pub(crate) fn parse_time(gw: &Gateway, s: Option<&str>) -> OffsetDateTime {
     s.and_then(voltgate_ocpp::parse_timestamp)
