@@ -49,6 +49,11 @@ impl CommandService {
         Ok(reply)
     }
 
+    /// Closes the charger's connection, if any (after it was deleted).
+    pub async fn disconnect(&self, charger: &Charger) {
+        self.link.disconnect(&charger.identity).await;
+    }
+
     /// Reserves a connector: the reservation row is created first so its id can be the OCPP
     /// reservationId; it becomes `active` when the charger accepts, `rejected` otherwise.
     pub async fn reserve(

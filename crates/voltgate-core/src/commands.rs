@@ -224,4 +224,6 @@ pub trait ChargerLink: Send + Sync + 'static {
         command: Command,
         timeout: Duration,
     ) -> Result<CommandReply, LinkError>;
+    /// Closes the charger's connection, if it has one (e.g. it was deleted).
+    async fn disconnect(&self, identity: &str);
 }

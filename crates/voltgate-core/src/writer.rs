@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::StoreError;
 use crate::metrics::Metrics;
-use crate::store::{BatchItem, Store};
+use crate::store::{BatchItem, ReportStore, Store};
 
 /// How many items one database transaction carries at most.
 pub const MAX_BATCH: usize = 4096;
@@ -78,12 +78,11 @@ impl BatchWriter {
     /// Writes until every sender is dropped, or until `stop` completes; either way everything
     /// already queued is written before it returns.
     pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) {
-        let mut items = Vec::with_capacity(256);
-        let mut waiters = Vec::with_capacity(64);
+        let mut batch: Vec<(BatchItem, Option<Done>)> = Vec::with_capacity(256);
         let mut stop = std::pin::pin!(stop);
         let mut stopping = false;
         loop {
-            let (item, done) = if stopping {
+            let first = if stopping {
                 match self.rx.try_recv() {
                     Ok(item) => item,
                     Err(_) => break,
@@ -100,10 +99,9 @@ impl BatchWriter {
                     }
                 }
             };
-            items.push(item);
-            waiters.extend(done);
+            batch.push(first);
             let deadline = tokio::time::Instant::now() + LINGER;
-            while items.len() < MAX_BATCH {
+            while batch.len() < MAX_BATCH {
                 let next = match self.rx.try_recv() {
                     Ok(next) => Some(next),
                     Err(_) if stopping => None,
@@ -112,40 +110,176 @@ impl BatchWriter {
                         .ok()
                         .flatten(),
                 };
-                let Some((item, done)) = next else { break };
-                items.push(item);
-                waiters.extend(done);
+                let Some(next) = next else { break };
+                batch.push(next);
             }
-            self.write(&mut items, &mut waiters).await;
+            write(self.store.as_ref(), &self.metrics, &mut batch).await;
         }
         tracing::debug!("batch writer drained and stopped");
     }
+}
 
-    async fn write(&self, items: &mut Vec<BatchItem>, waiters: &mut Vec<Done>) {
-        let started = Instant::now();
-        let result = self.store.write_batch(items).await;
-        self.metrics
-            .database_latency
-            .observe(started.elapsed().as_secs_f64());
-        match &result {
-            Ok(()) => {
-                self.metrics
-                    .batch_writes
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.metrics
-                    .batch_items_written
-                    .fetch_add(items.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, items = items.len(), "batch write failed; waiting chargers get an error and will retry")
+/// Commits the batch in one transaction. If that fails, each item is retried on its own, so one
+/// bad item (say, a report of a charger deleted meanwhile) cannot fail the others.
+async fn write(
+    store: &dyn ReportStore,
+    metrics: &Metrics,
+    batch: &mut Vec<(BatchItem, Option<Done>)>,
+) {
+    let (items, dones): (Vec<BatchItem>, Vec<Option<Done>>) = batch.drain(..).unzip();
+    let started = Instant::now();
+    let result = store.write_batch(&items).await;
+    metrics
+        .database_latency
+        .observe(started.elapsed().as_secs_f64());
+    match result {
+        Ok(()) => {
+            count_written(metrics, items.len());
+            for done in dones.into_iter().flatten() {
+                let _ = done.send(Ok(()));
             }
         }
-        for done in waiters.drain(..) {
-            let _ = done.send(match &result {
-                Ok(()) => Ok(()),
-                Err(e) => Err(StoreError::Database(e.to_string())),
-            });
+        Err(e) if items.len() > 1 => {
+            tracing::warn!(error = %e, items = items.len(), "batch write failed; writing its items one by one");
+            let mut failed = 0;
+            for (item, done) in items.into_iter().zip(dones) {
+                let result = store.write_batch(std::slice::from_ref(&item)).await;
+                match &result {
+                    Ok(()) => count_written(metrics, 1),
+                    Err(_) => failed += 1,
+                }
+                if let Some(done) = done {
+                    let _ = done.send(result);
+                }
+            }
+            if failed > 0 {
+                tracing::error!(
+                    failed,
+                    "items could not be written; waiting chargers got an error and will retry"
+                );
+            }
         }
-        items.clear();
+        Err(e) => {
+            tracing::error!(error = %e, "a write failed; a waiting charger gets an error and will retry");
+            for done in dones.into_iter().flatten() {
+                let _ = done.send(Err(StoreError::Database(e.to_string())));
+            }
+        }
+    }
+}
+
+fn count_written(metrics: &Metrics, items: usize) {
+    metrics
+        .batch_writes
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    metrics
+        .batch_items_written
+        .fetch_add(items as u64, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    //! The writer against a fake store that refuses items of one charger.
+    use super::*;
+    use crate::model::LogEntry;
+    use crate::store::*;
+    use crate::types::Direction;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Refusing {
+        written: Mutex<Vec<i64>>,
+    }
+
+    fn charger_of(item: &BatchItem) -> i64 {
+        match item {
+            BatchItem::Log(l) => l.charger_id,
+            BatchItem::Heartbeat { charger_id, .. } => *charger_id,
+            _ => 0,
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl ReportStore for Refusing {
+        async fn write_batch(&self, items: &[BatchItem]) -> StoreResult<()> {
+            if items.iter().any(|i| charger_of(i) == 666) {
+                return Err(StoreError::Database("foreign key violation".into()));
+            }
+            self.written
+                .lock()
+                .unwrap()
+                .extend(items.iter().map(charger_of));
+            Ok(())
+        }
+        async fn record_boot(
+            &self,
+            _: i64,
+            _: &crate::model::BootInfo,
+            _: &str,
+            _: time::OffsetDateTime,
+        ) -> StoreResult<()> {
+            unimplemented!()
+        }
+        async fn set_connection(
+            &self,
+            _: i64,
+            _: crate::types::ConnectionStatus,
+            _: Option<&str>,
+            _: time::OffsetDateTime,
+        ) -> StoreResult<()> {
+            unimplemented!()
+        }
+        async fn reset_connections(&self, _: time::OffsetDateTime) -> StoreResult<u64> {
+            unimplemented!()
+        }
+        async fn record_status(&self, _: i64, _: &StatusReport) -> StoreResult<()> {
+            unimplemented!()
+        }
+        async fn record_firmware_status(&self, _: i64, _: &str) -> StoreResult<()> {
+            unimplemented!()
+        }
+        async fn record_diagnostics_status(&self, _: i64, _: &str) -> StoreResult<()> {
+            unimplemented!()
+        }
+        async fn find_card_for_charger(
+            &self,
+            _: i64,
+            _: &str,
+        ) -> StoreResult<Option<crate::model::Card>> {
+            unimplemented!()
+        }
+        async fn start_transaction(&self, _: StartTx) -> StoreResult<StartOutcome> {
+            unimplemented!()
+        }
+        async fn stop_transaction(&self, _: StopTx) -> StoreResult<StopOutcome> {
+            unimplemented!()
+        }
+        async fn active_transaction_id(&self, _: i64, _: i32) -> StoreResult<Option<i64>> {
+            unimplemented!()
+        }
+    }
+
+    fn log(charger_id: i64) -> BatchItem {
+        BatchItem::Log(LogEntry {
+            charger_id,
+            direction: Direction::ChargerToCsms,
+            message_type: 2,
+            action: None,
+            message_id: None,
+            payload: String::new(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        })
+    }
+
+    #[tokio::test]
+    async fn one_bad_item_does_not_fail_the_rest_of_its_batch() {
+        let store = Refusing::default();
+        let (good, good_rx) = oneshot::channel();
+        let (bad, bad_rx) = oneshot::channel();
+        let mut batch = vec![(log(1), Some(good)), (log(666), Some(bad)), (log(2), None)];
+        write(&store, &Metrics::default(), &mut batch).await;
+        assert!(good_rx.await.unwrap().is_ok());
+        assert!(bad_rx.await.unwrap().is_err());
+        assert_eq!(*store.written.lock().unwrap(), vec![1, 2]);
     }
 }

@@ -416,6 +416,15 @@ impl ChargerLink for GatewayLink {
             })?;
         from_v16(action, answer)
     }
+
+    async fn disconnect(&self, identity: &str) {
+        if self.registry.disconnect(identity) {
+            tracing::info!(
+                charger.identity = identity,
+                "closed the connection of a removed charger"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

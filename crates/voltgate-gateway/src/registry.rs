@@ -95,6 +95,23 @@ impl Registry {
         }
     }
 
+    /// Closes the identity's connection, if any; true when there was one.
+    pub fn disconnect(&self, identity: &str) -> bool {
+        let handle = self
+            .inner
+            .map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(identity);
+        match handle {
+            Some(h) => {
+                h.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn is_connected(&self, identity: &str) -> bool {
         self.inner
             .map

@@ -178,7 +178,7 @@ impl Session {
                 _ = cancel.cancelled() => {
                     let replaced = !self.gw.inner.shutdown.is_cancelled();
                     let (code, text) = if replaced {
-                        (close::NORMAL, "replaced by a newer connection")
+                        (close::NORMAL, "closed by the central system: replaced by a newer connection or removed")
                     } else {
                         (close::GOING_AWAY, "central system shutting down")
                     };

@@ -338,5 +338,7 @@ pub(crate) async fn destroy(
         return Err(ApiError::Forbidden);
     }
     state.store.delete_charger(charger.id).await?;
+    // A deleted charger keeps no connection (its reports would have nothing to belong to).
+    state.commands.disconnect(&charger).await;
     Ok(StatusCode::NO_CONTENT)
 }

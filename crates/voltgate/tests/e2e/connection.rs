@@ -278,3 +278,39 @@ async fn a_silent_peer_is_disconnected_and_marked_offline() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn deleting_a_connected_charger_closes_it_and_others_keep_writing() {
+    for app in apps().await {
+        let doomed = app.create_charger("CP-DOOMED").await;
+        let other = app.create_charger("CP-OTHER").await;
+        app.post("/api/v3/cards", json!({"uid": "T"})).await;
+        let mut a = connect(&app, "/CP-DOOMED").await;
+        let mut b = connect(&app, "/CP-OTHER").await;
+        a.boot().await;
+        b.boot().await;
+        let (status, _) = app
+            .request(
+                reqwest::Method::DELETE,
+                &format!("/api/v3/chargers/{doomed}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 204);
+        assert_eq!(
+            a.closed_with(5).await,
+            Some(1000),
+            "the deleted charger's socket is closed"
+        );
+        assert_eq!(app.get(&format!("/api/v3/chargers/{doomed}")).await.0, 404);
+        // The other charger's durable writes are unaffected.
+        let tx = b.call("StartTransaction", json!({"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "2025-01-01T00:00:00Z"})).await["transactionId"].clone();
+        let mv = json!({"connectorId": 1, "transactionId": tx, "meterValue": [{"timestamp": "2025-01-01T00:01:00Z", "sampledValue": [{"value": "10"}]}]});
+        assert_eq!(b.call("MeterValues", mv).await, json!({}));
+        let (_, values) = app
+            .get(&format!("/api/v3/chargers/{other}/metervalues"))
+            .await;
+        assert_eq!(values["meta"]["total"], 1);
+        app.shutdown().await;
+    }
+}
