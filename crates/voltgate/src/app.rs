@@ -32,6 +32,7 @@ pub struct Application {
     db: Db,
     gateway: Gateway,
     api_state: voltgate_api::ApiState,
+    lab: voltgate_lab::Lab,
     writer: BatchWriter,
     shutdown: CancellationToken,
     tracker: TaskTracker,
@@ -152,6 +153,18 @@ impl Application {
             })?;
         let api_addr = api_listener.local_addr()?;
         let ocpp_addr = ocpp_listener.local_addr()?;
+        // Operator -> lab -> core; its simulated chargers reach the gateway over real sockets.
+        let lab = voltgate_lab::Lab::new(voltgate_lab::LabConfig {
+            store: api_state.store.clone(),
+            local_ocpp: ocpp_addr,
+            default_licenses,
+            settings: config.lab.clone(),
+        });
+        if config.demo {
+            crate::demo::ensure(&lab, api_state.store.as_ref(), boot.admin_team_id)
+                .await
+                .context("could not set up the demo site")?;
+        }
         Ok(Self {
             api_listener,
             ocpp_listener,
@@ -160,6 +173,7 @@ impl Application {
             db,
             gateway,
             api_state,
+            lab,
             writer,
             shutdown,
             tracker,
@@ -198,6 +212,7 @@ impl Application {
             db,
             gateway,
             api_state,
+            lab,
             writer,
             shutdown,
             tracker,
@@ -209,19 +224,29 @@ impl Application {
         let writer_task = tokio::spawn(writer.run(writer_stop.clone().cancelled_owned()));
 
         let stop_signal = shutdown.clone();
+        let stopping_lab = lab.clone();
         tokio::spawn(async move {
             stop.await;
             tracing::info!("shutting down: closing charger connections and finishing writes");
+            // Simulated chargers first: their sessions end while the gateway still listens.
+            stopping_lab.shutdown().await;
             stop_signal.cancel();
         });
 
-        let api = axum::serve(api_listener, voltgate_api::router(api_state))
+        let routes = voltgate_api::router(api_state).merge(voltgate_lab::router(lab.clone()));
+        let api = axum::serve(api_listener, routes)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let ocpp = axum::serve(
             ocpp_listener,
             voltgate_gateway::router(gateway).into_make_service(),
         )
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        // Simulated chargers that were running start again, now that the listeners are bound.
+        tokio::spawn(async move {
+            if let Err(error) = lab.resume().await {
+                tracing::error!(%error, "could not start the simulated chargers again");
+            }
+        });
         let (api_result, ocpp_result) = tokio::join!(api.into_future(), ocpp.into_future());
         api_result.context("the API server failed")?;
         ocpp_result.context("the OCPP server failed")?;

@@ -72,9 +72,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = Config::resolve(args)?;
             logging::init(config.log_format);
-            if config.demo {
-                tracing::warn!("--demo: simulated demo chargers arrive with the simulator; starting without them");
-            }
             let app = Application::build(config).await?;
             app.run_until_stopped(shutdown_signal()).await
         }

@@ -51,7 +51,7 @@ pub struct ServeArgs {
     /// NATS server for cluster mode (several nodes sharing PostgreSQL). Not available in this release.
     #[arg(long, env = "VOLTGATE_NATS_URL")]
     pub nats_url: Option<String>,
-    /// Create a demo site with simulated chargers.
+    /// Create (once) a demo site with cards and simulated chargers that run charging sessions on their own.
     #[arg(long, env = "VOLTGATE_DEMO")]
     pub demo: bool,
     /// text (for people) or json (for log collectors) [default: text].
@@ -102,6 +102,8 @@ pub struct Config {
     pub max_messages_per_second: u32,
     /// Whether to print the first admin token on stdout (the token file is always written).
     pub print_admin_token: bool,
+    /// How simulated chargers behave (not flags: tests shorten the demo's sessions).
+    pub lab: voltgate_lab::LabSettings,
 }
 
 impl Config {
@@ -162,6 +164,7 @@ impl Config {
             idle_timeout: Duration::from_secs(60),
             max_messages_per_second: 100,
             print_admin_token: true,
+            lab: voltgate_lab::LabSettings::default(),
             data_dir,
         })
     }

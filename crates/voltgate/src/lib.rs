@@ -4,6 +4,7 @@ pub mod app;
 pub mod bootstrap;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod logging;
 
 pub use app::Application;
