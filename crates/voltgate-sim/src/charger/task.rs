@@ -38,6 +38,8 @@ use crate::transport::{self, Endpoint, Ws};
 const OFFLINE_QUEUE: usize = 1000;
 /// How many local-to-assigned transaction ids are remembered for late messages.
 const ASSIGNED_MEMORY: usize = 64;
+/// How long closing waits for the server's Close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// What became of a transaction message.
 #[derive(Debug)]
@@ -145,7 +147,7 @@ impl Task {
                     (backoff, true, Some(reply))
                 }
                 Ended::Closed | Ended::Dropped(_) => {
-                    let _ = self.ws.close(None).await;
+                    self.close_handshake().await;
                     break;
                 }
             };
@@ -390,6 +392,17 @@ impl Task {
             self.offline.pop_front();
         }
         Ok(ws)
+    }
+
+    /// Sends a Close frame and waits (briefly) for the server's, so the server has seen the
+    /// charger leave when `close()` returns.
+    async fn close_handshake(&mut self) {
+        // Best effort: the server may already be gone.
+        if self.ws.close(None).await.is_err() {
+            return;
+        }
+        let drained = async { while let Some(Ok(_)) = self.ws.next().await {} };
+        let _ = tokio::time::timeout(CLOSE_WAIT, drained).await;
     }
 
     fn remember(&mut self, local: i32, assigned: i32) {

@@ -7,4 +7,5 @@ mod connection;
 mod process;
 mod rpc_rules;
 mod session;
+mod simulator;
 mod support;
