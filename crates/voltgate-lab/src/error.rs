@@ -84,6 +84,33 @@ pub enum LabError {
     Internal(String),
 }
 
+impl std::fmt::Display for LabError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LabError::Unauthenticated(detail) => write!(f, "unauthenticated: {detail}"),
+            LabError::Forbidden => f.write_str("not enough permissions"),
+            LabError::NotFound(what) => f.write_str(what),
+            LabError::BadRequest(detail) | LabError::Conflict(detail) => f.write_str(detail),
+            LabError::Invalid(details) => {
+                let messages: Vec<String> = details
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{}: {}",
+                            d.loc.last().map(ToString::to_string).unwrap_or_default(),
+                            d.msg
+                        )
+                    })
+                    .collect();
+                write!(f, "invalid: {}", messages.join("; "))
+            }
+            LabError::Internal(cause) => write!(f, "internal error: {cause}"),
+        }
+    }
+}
+
+impl std::error::Error for LabError {}
+
 impl From<StoreError> for LabError {
     fn from(e: StoreError) -> Self {
         match e {

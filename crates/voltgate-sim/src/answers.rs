@@ -21,6 +21,14 @@ use crate::types::{AuthorizationStatus, StopReason};
 
 type Answer = Result<Value, CallErrorInfo>;
 
+/// What the configuration allows.
+struct Limits {
+    max_stack_level: u64,
+    max_profiles: u64,
+    local_list: bool,
+    local_list_max: u64,
+}
+
 /// The answer to `action`, or `None` when the model has nothing to say about it.
 pub(crate) fn answer(
     ctx: &mut HandlerContext<'_>,
@@ -28,6 +36,13 @@ pub(crate) fn answer(
     payload: &Value,
 ) -> Option<Answer> {
     let connection_timeout = ctx.configuration.integer("ConnectionTimeOut").unwrap_or(60);
+    let setting = |key: &str, default: u64| ctx.configuration.integer(key).unwrap_or(default);
+    let limits = Limits {
+        max_stack_level: setting("ChargeProfileMaxStackLevel", 10),
+        max_profiles: setting("MaxChargingProfilesInstalled", 10),
+        local_list: ctx.configuration.value("LocalAuthListEnabled") != Some("false"),
+        local_list_max: setting("SendLocalListMaxLength", 100),
+    };
     let identity = ctx.identity.to_owned();
     let station = ctx.station.as_deref_mut()?;
     let effects = &mut *ctx.effects;
@@ -37,14 +52,14 @@ pub(crate) fn answer(
         "Reset" => reset(effects, payload),
         "UnlockConnector" => unlock(station, effects, payload),
         "ChangeAvailability" => change_availability(station, effects, payload),
-        "SetChargingProfile" => set_profile(station, effects, payload),
+        "SetChargingProfile" => set_profile(station, effects, payload, &limits),
         "ClearChargingProfile" => clear_profile(station, effects, payload),
         "GetCompositeSchedule" => composite_schedule(station, payload),
         "TriggerMessage" => trigger(station, effects, payload),
         "ReserveNow" => reserve(station, effects, payload),
         "CancelReservation" => cancel_reservation(station, effects, payload),
         "GetLocalListVersion" => Ok(json!({"listVersion": station.local_list_version})),
-        "SendLocalList" => send_local_list(station, payload),
+        "SendLocalList" => send_local_list(station, payload, &limits),
         "ClearCache" => {
             station.auth_cache.clear();
             Ok(json!({"status": "Accepted"}))
@@ -230,7 +245,12 @@ fn change_availability(
     status(if scheduled { "Scheduled" } else { "Accepted" })
 }
 
-fn set_profile(station: &mut Station, effects: &mut Vec<Effect>, payload: &Value) -> Answer {
+fn set_profile(
+    station: &mut Station,
+    effects: &mut Vec<Effect>,
+    payload: &Value,
+    limits: &Limits,
+) -> Answer {
     let id = required_integer(payload, "connectorId")?;
     let Some(raw) = payload.get("csChargingProfiles") else {
         return Err(CallErrorInfo::new(
@@ -248,6 +268,12 @@ fn set_profile(station: &mut Station, effects: &mut Vec<Effect>, payload: &Value
     let Ok(mut profile) = ChargingProfile::from_payload(connector, raw) else {
         return status("Rejected");
     };
+    let replaces = station.profiles.iter().any(|p| p.id == profile.id);
+    let installed = station.profiles.iter().count() as u64;
+    let too_deep = u64::try_from(profile.stack_level).map_or(true, |l| l > limits.max_stack_level);
+    if too_deep || (!replaces && installed >= limits.max_profiles) {
+        return status("Rejected");
+    }
     match profile.purpose {
         Purpose::ChargePointMax if connector != 0 => return status("Rejected"),
         Purpose::Tx => {
@@ -400,7 +426,10 @@ fn cancel_reservation(station: &mut Station, effects: &mut Vec<Effect>, payload:
     }
 }
 
-fn send_local_list(station: &mut Station, payload: &Value) -> Answer {
+fn send_local_list(station: &mut Station, payload: &Value, limits: &Limits) -> Answer {
+    if !limits.local_list {
+        return status("NotSupported");
+    }
     let version = required_integer(payload, "listVersion")?;
     let full = match required_str(payload, "updateType")? {
         "Full" => true,
@@ -423,6 +452,9 @@ fn send_local_list(station: &mut Station, payload: &Value) -> Answer {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
+    if entries.len() as u64 > limits.local_list_max {
+        return status("Failed");
+    }
     if full {
         station.local_list.clear();
     }
@@ -587,6 +619,39 @@ mod tests {
             h.call("ClearChargingProfile", json!({"id": 1}))["status"],
             "Unknown"
         );
+    }
+
+    #[test]
+    fn profiles_beyond_the_configured_limits_are_rejected() {
+        let mut h = Harness::new();
+        let profile = |id: i32, level: i32| {
+            json!({"connectorId": 0, "csChargingProfiles": {
+            "chargingProfileId": id, "stackLevel": level, "chargingProfilePurpose": "TxDefaultProfile",
+            "chargingProfileKind": "Relative",
+            "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 8}]}}})
+        };
+        assert_eq!(
+            h.call("SetChargingProfile", profile(1, 11))["status"],
+            "Rejected"
+        );
+        for id in 1..=10 {
+            assert_eq!(
+                h.call("SetChargingProfile", profile(id, id))["status"],
+                "Accepted"
+            );
+        }
+        assert_eq!(
+            h.call("SetChargingProfile", profile(11, 0))["status"],
+            "Rejected"
+        );
+        assert_eq!(
+            h.call("SetChargingProfile", profile(3, 0))["status"],
+            "Accepted",
+            "replaces"
+        );
+        h.configuration.set_local("LocalAuthListEnabled", "false");
+        let list = json!({"listVersion": 1, "updateType": "Full"});
+        assert_eq!(h.call("SendLocalList", list)["status"], "NotSupported");
     }
 
     #[test]

@@ -54,18 +54,32 @@ pub struct Configuration {
 }
 
 impl Configuration {
-    /// The core-profile keys of a charger with `connectors` connectors.
+    /// The standard keys (core, local authorization list, smart charging, reservation profiles)
+    /// of a charger with `connectors` connectors.
     pub fn ocpp16_defaults(connectors: u32) -> Self {
         use ValueKind::{Boolean, Integer, Text};
-        let entries: [(&str, String, bool, ValueKind); 20] = [
+        let entries: [(&str, String, bool, ValueKind); 30] = [
+            ("AllowOfflineTxForUnknownId", "false".into(), false, Boolean),
+            ("AuthorizationCacheEnabled", "true".into(), false, Boolean),
             ("AuthorizeRemoteTxRequests", "true".into(), false, Boolean),
+            ("ChargeProfileMaxStackLevel", "10".into(), true, Integer),
+            (
+                "ChargingScheduleAllowedChargingRateUnit",
+                "Current,Power".into(),
+                true,
+                Text,
+            ),
+            ("ChargingScheduleMaxPeriods", "24".into(), true, Integer),
             ("ClockAlignedDataInterval", "0".into(), false, Integer),
             ("ConnectionTimeOut", "60".into(), false, Integer),
             ("ConnectorPhaseRotation", "0.RST".into(), false, Text),
             ("GetConfigurationMaxKeys", "50".into(), true, Integer),
             ("HeartbeatInterval", "300".into(), false, Integer),
+            ("LocalAuthListEnabled", "true".into(), false, Boolean),
+            ("LocalAuthListMaxLength", "1000".into(), true, Integer),
             ("LocalAuthorizeOffline", "true".into(), false, Boolean),
             ("LocalPreAuthorize", "false".into(), false, Boolean),
+            ("MaxChargingProfilesInstalled", "10".into(), true, Integer),
             ("MeterValueSampleInterval", "60".into(), false, Integer),
             (
                 "MeterValuesSampledData",
@@ -75,7 +89,9 @@ impl Configuration {
             ),
             ("MeterValuesAlignedData", "Energy.Active.Import.Register".into(), false, Text),
             ("NumberOfConnectors", connectors.to_string(), true, Integer),
+            ("ReserveConnectorZeroSupported", "false".into(), true, Boolean),
             ("ResetRetries", "3".into(), false, Integer),
+            ("SendLocalListMaxLength", "100".into(), true, Integer),
             ("StopTransactionOnEVSideDisconnect", "true".into(), false, Boolean),
             ("StopTransactionOnInvalidId", "true".into(), false, Boolean),
             ("StopTxnSampledData", "Energy.Active.Import.Register".into(), false, Text),
@@ -239,6 +255,6 @@ mod tests {
         );
         assert_eq!(payload["unknownKey"], serde_json::json!(["Nope"]));
         let all = config.get_configuration(None);
-        assert_eq!(all["configurationKey"].as_array().map(Vec::len), Some(20));
+        assert_eq!(all["configurationKey"].as_array().map(Vec::len), Some(30));
     }
 }

@@ -163,13 +163,24 @@ impl Station {
     }
 
     /// How the charger would authorize `id_tag` on its own: the local list first, then the
-    /// cache (OCPP 1.6, 3.5.3), `None` when neither knows it or the entry expired.
-    pub fn local_authorization(&self, id_tag: &str, at: OffsetDateTime) -> Option<&LocalAuth> {
+    /// cache (OCPP 1.6, 3.5.3), each only when enabled; `None` when neither knows it or the
+    /// entry expired.
+    pub fn local_authorization(
+        &self,
+        id_tag: &str,
+        at: OffsetDateTime,
+        list_enabled: bool,
+        cache_enabled: bool,
+    ) -> Option<&LocalAuth> {
         let key = id_tag.to_ascii_uppercase();
-        [&self.local_list, &self.auth_cache]
-            .into_iter()
-            .filter_map(|entries| entries.get(&key))
-            .find(|entry| entry.expires_at.is_none_or(|until| until > at))
+        [
+            (list_enabled, &self.local_list),
+            (cache_enabled, &self.auth_cache),
+        ]
+        .into_iter()
+        .filter(|(enabled, _)| *enabled)
+        .filter_map(|(_, entries)| entries.get(&key))
+        .find(|entry| entry.expires_at.is_none_or(|until| until > at))
     }
 
     /// Remembers the central system's answer for an id tag in the cache.
@@ -229,7 +240,7 @@ mod tests {
                 parent_id_tag: None,
             },
         );
-        assert_eq!(station.local_authorization("TAG-1", at), None);
+        assert_eq!(station.local_authorization("TAG-1", at, true, true), None);
         station.local_list.insert(
             "TAG-1".into(),
             LocalAuth {
@@ -239,8 +250,11 @@ mod tests {
             },
         );
         assert_eq!(
-            station.local_authorization("tag-1", at).map(|e| e.status),
+            station
+                .local_authorization("tag-1", at, true, true)
+                .map(|e| e.status),
             Some(AuthorizationStatus::Blocked)
         );
+        assert_eq!(station.local_authorization("tag-1", at, false, true), None);
     }
 }

@@ -67,7 +67,7 @@ pub async fn ensure(lab: &Lab, store: &dyn Store, team_id: i64) -> anyhow::Resul
         let definition = lab
             .create_charger(team_id, input)
             .await
-            .map_err(|e| anyhow::anyhow!("could not create {identity}: {e:?}"))?;
+            .with_context(|| format!("could not create the simulated charger {identity}"))?;
         let provisioned = lab
             .provision(definition.id)
             .await

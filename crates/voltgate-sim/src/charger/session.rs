@@ -226,7 +226,12 @@ impl SimCharger {
             .inner
             .shared
             .station()
-            .local_authorization(id_tag, OffsetDateTime::now_utc())
+            .local_authorization(
+                id_tag,
+                OffsetDateTime::now_utc(),
+                flag("LocalAuthListEnabled"),
+                flag("AuthorizationCacheEnabled"),
+            )
             .map(|entry| entry.status);
         if flag("LocalPreAuthorize") && local == Some(AuthorizationStatus::Accepted) {
             return Ok(());
@@ -253,6 +258,9 @@ impl SimCharger {
     }
 
     fn cache(&self, id_tag: &str, info: &messages::IdTagInfo) {
+        if self.configuration().value("AuthorizationCacheEnabled") == Some("false") {
+            return;
+        }
         let entry = LocalAuth {
             status: info.status,
             expires_at: info
