@@ -133,6 +133,21 @@ impl Db {
     }
 }
 
+/// Binds a float, or writes `NULL` into the statement. sqlx 0.8's `Any` driver sends a NULL
+/// `f64` to PostgreSQL as a `float4` (its `Real`/`Double` null kinds are swapped), and a cached
+/// statement prepared with that parameter type then refuses a real `f64` ("incorrect binary
+/// data format"). With `NULL` in the text, the two cases are different statements.
+fn push_f64(sql: &mut Sql, value: Option<f64>) {
+    match value {
+        Some(value) => {
+            sql.bind(Some(value));
+        }
+        None => {
+            sql.push("NULL");
+        }
+    }
+}
+
 /// Appends `, column = $n` for each field the patch sets.
 fn set_optional(sql: &mut Sql, column: &str, value: Option<impl Into<Arg>>) {
     if let Some(value) = value {
@@ -145,27 +160,39 @@ impl LabStore for Db {
     async fn create_lab_location(&self, l: NewLabLocation) -> StoreResult<LabLocation> {
         let now = micros(OffsetDateTime::now_utc());
         let uuid = Uuid::new_v4();
-        sqlx::query(
+        let mut sql = Sql::new(
             "INSERT INTO lab_locations (uuid, team_id, name, slug, address, city, country, latitude, \
-             longitude, timezone, owner_name, is_public, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13, $13)",
-        )
-        .bind(uuid.to_string())
-        .bind(l.team_id)
-        .bind(l.name)
-        .bind(l.slug)
-        .bind(l.address)
-        .bind(l.city)
-        .bind(l.country)
-        .bind(l.latitude)
-        .bind(l.longitude)
-        .bind(l.timezone)
-        .bind(l.owner_name)
-        .bind(i64::from(l.public))
-        .bind(now)
-        .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+             longitude, timezone, owner_name, is_public, status, created_at, updated_at) VALUES (",
+        );
+        sql.bind(uuid.to_string())
+            .push(", ")
+            .bind(l.team_id)
+            .push(", ")
+            .bind(l.name)
+            .push(", ")
+            .bind(l.slug)
+            .push(", ")
+            .bind(l.address)
+            .push(", ")
+            .bind(l.city)
+            .push(", ")
+            .bind(l.country)
+            .push(", ");
+        push_f64(&mut sql, l.latitude);
+        sql.push(", ");
+        push_f64(&mut sql, l.longitude);
+        sql.push(", ")
+            .bind(l.timezone)
+            .push(", ")
+            .bind(l.owner_name)
+            .push(", ")
+            .bind(l.public)
+            .push(", 'active', ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            .push(")");
+        sql.query().execute(self.pool()).await.map_err(db_err)?;
         self.find_lab_location(&[l.team_id], uuid)
             .await?
             .ok_or(StoreError::NotFound)
@@ -224,8 +251,12 @@ impl LabStore for Db {
         set_optional(&mut sql, "address", p.address);
         set_optional(&mut sql, "city", p.city);
         set_optional(&mut sql, "country", p.country);
-        set_optional(&mut sql, "latitude", p.latitude);
-        set_optional(&mut sql, "longitude", p.longitude);
+        for (column, value) in [("latitude", p.latitude), ("longitude", p.longitude)] {
+            if let Some(value) = value {
+                sql.push(&format!(", {column} = "));
+                push_f64(&mut sql, value);
+            }
+        }
         set_optional(&mut sql, "timezone", p.timezone);
         set_optional(&mut sql, "owner_name", p.owner_name);
         set_optional(&mut sql, "is_public", p.public);

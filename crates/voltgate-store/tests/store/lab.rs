@@ -232,3 +232,59 @@ async fn lab_chargers_round_trip_with_provisioning_and_runtime_state() {
         assert!(db.lab_chargers_to_run().await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn coordinates_can_follow_locations_without_them() {
+    // On PostgreSQL a statement first prepared with a NULL coordinate must still take one.
+    for db in databases().await {
+        let team_id = team(&db).await;
+        for n in 0..8 {
+            db.create_lab_location(NewLabLocation {
+                team_id,
+                name: format!("Bare {n}"),
+                slug: format!("bare-{n}"),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        }
+        for n in 0..8 {
+            let located = db
+                .create_lab_location(NewLabLocation {
+                    team_id,
+                    name: format!("Placed {n}"),
+                    slug: format!("placed-{n}"),
+                    latitude: Some(52.0 + f64::from(n)),
+                    longitude: Some(5.0),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(located.latitude, Some(52.0 + f64::from(n)));
+            db.update_lab_location(
+                located.id,
+                LabLocationPatch {
+                    latitude: Some(None),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            db.update_lab_location(
+                located.id,
+                LabLocationPatch {
+                    latitude: Some(Some(1.5)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            let moved = db
+                .find_lab_location(&[team_id], located.uuid)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(moved.latitude, Some(1.5));
+        }
+    }
+}
