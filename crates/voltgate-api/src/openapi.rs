@@ -22,6 +22,7 @@ use crate::ApiState;
         history::list_transactions, history::show_transaction, history::charger_transactions, history::meter_values, history::logs,
         actions::perform, actions::list,
         charger_state::configuration, charger_state::profiles, charger_state::local_list, charger_state::reservations, charger_state::reservation,
+        settings::show, settings::update,
         v2::create,
     ),
     modifiers(&BearerAuth),

@@ -49,6 +49,138 @@ impl CommandService {
         Ok(reply)
     }
 
+    /// Applies stored settings on the charger: the meter-value interval through
+    /// ChangeConfiguration, the current and phase limit as a ChargePointMaxProfile, the offline
+    /// fallback as a TxDefaultProfile at stack level 0 (the allocator's dynamic limits stack above
+    /// it). Records the outcome; an offline charger gets them at its next boot.
+    pub async fn apply_settings(
+        &self,
+        charger: &Charger,
+        settings: &crate::settings::ChargerSettings,
+        timeout: Duration,
+    ) -> Result<Vec<(String, String)>, CommandFailure> {
+        use crate::commands::{ChargingProfile, Schedule, SchedulePeriod};
+        use crate::settings::{MAX_PROFILE_ID, OFFLINE_PROFILE_ID};
+        let profile = |id: i32, purpose: &str, limit: f64, phases: Option<i32>| ChargingProfile {
+            charging_profile_id: id,
+            transaction_id: None,
+            stack_level: 0,
+            charging_profile_purpose: purpose.into(),
+            charging_profile_kind: "Relative".into(),
+            recurrency_kind: None,
+            valid_from: None,
+            valid_to: None,
+            charging_schedule: Schedule {
+                duration: None,
+                start_schedule: None,
+                charging_rate_unit: "A".into(),
+                charging_schedule_period: vec![SchedulePeriod {
+                    start_period: 0,
+                    limit,
+                    number_phases: phases,
+                }],
+                min_charging_rate: None,
+            },
+        };
+        let mut commands: Vec<(&str, Command)> = Vec::new();
+        if let Some(n) = settings.meter_value_interval {
+            commands.push((
+                "meter_value_interval",
+                Command::ChangeConfiguration {
+                    key: "MeterValueSampleInterval".into(),
+                    value: n.to_string(),
+                },
+            ));
+        }
+        match settings.max_charge_current {
+            Some(a) => commands.push((
+                "max_charge_current",
+                Command::SetChargingProfile {
+                    connector_id: 0,
+                    profile: profile(
+                        MAX_PROFILE_ID,
+                        "ChargePointMaxProfile",
+                        a,
+                        settings.max_charge_phases,
+                    ),
+                },
+            )),
+            None => commands.push((
+                "max_charge_current",
+                Command::ClearChargingProfile {
+                    id: Some(MAX_PROFILE_ID),
+                    connector_id: None,
+                    purpose: None,
+                    stack_level: None,
+                },
+            )),
+        }
+        match settings.offline_charge_current {
+            Some(a) if a >= 0.0 => commands.push((
+                "offline_charge_current",
+                Command::SetChargingProfile {
+                    connector_id: 0,
+                    profile: profile(
+                        OFFLINE_PROFILE_ID,
+                        "TxDefaultProfile",
+                        a,
+                        settings.offline_phases(),
+                    ),
+                },
+            )),
+            Some(_) => commands.push((
+                "offline_charge_current",
+                Command::ClearChargingProfile {
+                    id: Some(OFFLINE_PROFILE_ID),
+                    connector_id: None,
+                    purpose: None,
+                    stack_level: None,
+                },
+            )),
+            None => {}
+        }
+        let mut results = Vec::new();
+        let mut problems = Vec::new();
+        for (what, command) in commands {
+            match self.execute(charger, command, timeout).await {
+                Ok(reply) => {
+                    let status = reply.status().unwrap_or("Accepted").to_owned();
+                    // Clearing a profile that is not there answers Unknown: nothing to undo.
+                    if !matches!(status.as_str(), "Accepted" | "RebootRequired" | "Unknown") {
+                        problems.push(format!("{what}: {status}"));
+                    }
+                    results.push((what.to_owned(), status));
+                }
+                Err(CommandFailure::Link(LinkError::NotConnected)) => {
+                    self.store
+                        .settings_outcome(
+                            charger.id,
+                            "pending",
+                            Some("applied when the charger connects"),
+                        )
+                        .await?;
+                    return Err(CommandFailure::Link(LinkError::NotConnected));
+                }
+                Err(e) => {
+                    self.store
+                        .settings_outcome(charger.id, "failed", Some(&format!("{what}: {e}")))
+                        .await?;
+                    return Err(e);
+                }
+            }
+        }
+        let detail = (!problems.is_empty()).then(|| problems.join("; "));
+        let status = if problems.is_empty() {
+            "applied"
+        } else {
+            "failed"
+        };
+        self.store
+            .settings_outcome(charger.id, status, detail.as_deref())
+            .await?;
+        Ok(results)
+    }
+
     /// Closes the charger's connection, if any (after it was deleted).
     pub async fn disconnect(&self, charger: &Charger) {
         self.link.disconnect(&charger.identity).await;

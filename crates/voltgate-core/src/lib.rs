@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod model;
 pub mod ocpp_service;
 pub mod page;
+pub mod settings;
 pub mod store;
 pub mod types;
 pub mod writer;

@@ -478,6 +478,7 @@ pub trait Store:
     + HistoryStore
     + CommandStore
     + crate::lab::LabStore
+    + crate::settings::SettingsStore
     + 'static
 {
 }
@@ -492,6 +493,7 @@ impl<T> Store for T where
         + HistoryStore
         + CommandStore
         + crate::lab::LabStore
+        + crate::settings::SettingsStore
         + 'static
 {
 }

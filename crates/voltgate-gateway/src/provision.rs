@@ -90,3 +90,36 @@ async fn provision(gw: &Gateway, ctx: &ConnCtx) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// After an accepted boot: applies the charger's stored settings, if it has any.
+pub(crate) async fn reapply_settings(gw: Gateway, ctx: Arc<ConnCtx>) {
+    let _ = tokio::time::timeout(Duration::from_secs(10), ctx.boot_answered.notified()).await;
+    let store = gw.inner.service.store().clone();
+    let state = match store.settings(ctx.charger_id).await {
+        Ok(state) if !state.settings.is_empty() => state,
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!(charger.identity = %ctx.identity, error = %e, "could not read the charger's settings to apply them");
+            return;
+        }
+    };
+    let charger = match store.find_charger_by_identity(&ctx.identity).await {
+        Ok(Some(c)) => c,
+        _ => return,
+    };
+    let commands = voltgate_core::command_service::CommandService::new(
+        store,
+        Arc::new(GatewayLink::new(gw.inner.registry.clone())),
+    );
+    match commands
+        .apply_settings(&charger, &state.settings, CALL_TIMEOUT)
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(charger.identity = %ctx.identity, "applied the charger's settings after its boot")
+        }
+        Err(e) => {
+            tracing::warn!(charger.identity = %ctx.identity, error = %e, "could not apply the charger's settings after its boot")
+        }
+    }
+}

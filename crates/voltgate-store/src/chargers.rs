@@ -226,6 +226,7 @@ impl ChargerStore for Db {
             "reservations",
             "charging_profiles",
             "local_list_entries",
+            "charger_settings",
         ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE charger_id = $1"))
                 .bind(id)

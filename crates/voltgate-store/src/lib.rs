@@ -8,6 +8,7 @@ mod history;
 mod lab;
 mod migrate;
 mod reports;
+mod settings;
 mod sites;
 mod sql;
 pub mod testing;

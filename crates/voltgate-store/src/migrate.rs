@@ -24,6 +24,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_simulator.sql"),
         include_str!("../migrations/postgres/0003_simulator.sql"),
     ),
+    (
+        4,
+        "settings",
+        include_str!("../migrations/sqlite/0004_settings.sql"),
+        include_str!("../migrations/postgres/0004_settings.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx::Error> {

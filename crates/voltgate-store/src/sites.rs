@@ -68,27 +68,34 @@ impl SiteStore for Db {
         let now = micros(OffsetDateTime::now_utc());
         let uuid = Uuid::new_v4();
         let a = site.address;
-        sqlx::query(
+        let mut sql = Sql::new(
             "INSERT INTO sites (uuid, team_id, name, street, house_number, house_number_addition, postal_code, city, \
-             country, latitude, longitude, timezone, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
-        )
-        .bind(uuid.to_string())
-        .bind(site.team_id)
-        .bind(a.name)
-        .bind(a.street)
-        .bind(a.house_number)
-        .bind(a.house_number_addition)
-        .bind(a.postal_code)
-        .bind(a.city)
-        .bind(a.country)
-        .bind(a.latitude)
-        .bind(a.longitude)
-        .bind(a.timezone)
-        .bind(now)
-        .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+             country, latitude, longitude, timezone, created_at, updated_at) VALUES (",
+        );
+        let values: Vec<crate::sql::Arg> = vec![
+            uuid.to_string().into(),
+            site.team_id.into(),
+            a.name.into(),
+            a.street.into(),
+            a.house_number.into(),
+            a.house_number_addition.into(),
+            a.postal_code.into(),
+            a.city.into(),
+            a.country.into(),
+            a.latitude.into(),
+            a.longitude.into(),
+            a.timezone.into(),
+            now.into(),
+            now.into(),
+        ];
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(v);
+        }
+        sql.push(")");
+        sql.query().execute(self.pool()).await.map_err(db_err)?;
         self.find_site(&[site.team_id], uuid)
             .await?
             .ok_or(StoreError::NotFound)

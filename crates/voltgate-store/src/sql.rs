@@ -81,8 +81,17 @@ impl Sql {
     }
 
     /// Appends a placeholder bound to `value`.
+    ///
+    /// A NULL float is written as the literal `NULL`: sqlx 0.8's Any driver sends it to
+    /// PostgreSQL typed as float4, and a prepared statement that first saw such a NULL then
+    /// rejects a real value ("incorrect binary data format").
     pub fn bind(&mut self, value: impl Into<Arg>) -> &mut Self {
-        self.args.push(value.into());
+        let value = value.into();
+        if matches!(value, Arg::F64(None)) {
+            self.text.push_str("NULL");
+            return self;
+        }
+        self.args.push(value);
         self.text.push('$');
         self.text.push_str(&self.args.len().to_string());
         self

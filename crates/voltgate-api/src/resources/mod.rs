@@ -7,6 +7,7 @@ pub(crate) mod charger_state;
 pub(crate) mod chargers;
 pub(crate) mod connectors;
 pub(crate) mod history;
+pub(crate) mod settings;
 pub(crate) mod sites;
 pub(crate) mod users;
 pub(crate) mod v2;
@@ -27,6 +28,7 @@ pub(crate) fn v3_router() -> Router<ApiState> {
         .merge(history::router())
         .merge(actions::router())
         .merge(charger_state::router())
+        .merge(settings::router())
 }
 
 pub(crate) fn v2_router() -> Router<ApiState> {

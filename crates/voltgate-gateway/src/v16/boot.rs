@@ -57,6 +57,10 @@ pub(super) async fn handle(gw: &Gateway, ctx: &Arc<ConnCtx>, payload: Value) -> 
         ctx.registered.store(true, Ordering::Release);
     }
     ctx.accepted.store(true, Ordering::Release);
+    // Settings are applied again after every boot (a reboot loses profiles and may reset keys).
+    gw.inner
+        .tracker
+        .spawn(crate::provision::reapply_settings(gw.clone(), ctx.clone()));
     tracing::info!(vendor = %info.vendor, model = %info.model, "charger booted; accepted");
     Ok(BootNotificationResponse {
         status: RegistrationStatus::Accepted,

@@ -284,3 +284,40 @@ async fn batches_status_and_cards() {
         assert_eq!(card.parent_uid.as_deref(), Some("P1"));
     }
 }
+
+/// sqlx's Any driver sends a NULL float to PostgreSQL typed float4; a statement prepared with it
+/// must not then break on real coordinates (Sql::bind writes NULL floats as literals).
+#[tokio::test]
+async fn sites_with_and_without_coordinates_alternate() {
+    for db in databases().await {
+        let (team_id, _) = charger(&db).await;
+        for i in 0..4 {
+            let (lat, lon) = if i % 2 == 0 {
+                (None, None)
+            } else {
+                (Some(52.37), Some(4.89))
+            };
+            let address = voltgate_core::model::Address {
+                name: format!("Site {i}"),
+                latitude: lat,
+                longitude: lon,
+                timezone: "UTC".into(),
+                ..Default::default()
+            };
+            let site = db
+                .create_site(NewSite { team_id, address })
+                .await
+                .expect("create site");
+            assert_eq!(site.address.latitude, lat);
+            db.update_site(
+                site.id,
+                SitePatch {
+                    latitude: Some(lon),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("update site");
+        }
+    }
+}

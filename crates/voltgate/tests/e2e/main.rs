@@ -7,5 +7,6 @@ mod connection;
 mod process;
 mod rpc_rules;
 mod session;
+mod settings;
 mod simulator;
 mod support;
