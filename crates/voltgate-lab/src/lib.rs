@@ -175,5 +175,8 @@ impl Lab {
 /// The simulator API's routes (`/ocpp/chargers...`, `/ocpp/locations...`, `/ocpp/commands...`),
 /// to merge into the API listener's router. It has no fallback of its own.
 pub fn router(lab: Lab) -> Router {
-    routes::router().with_state(lab)
+    routes::router().with_state(lab).route(
+        "/ocpp/openapi.json",
+        axum::routing::get(|| async { axum::Json(openapi()) }),
+    )
 }

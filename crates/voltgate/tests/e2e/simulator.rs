@@ -738,3 +738,25 @@ async fn demo_mode_produces_a_charging_session() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn the_simulator_api_documents_itself_as_openapi() {
+    for app in apps().await {
+        let doc: Value = app
+            .http
+            .get(format!("{}/ocpp/openapi.json", app.api))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert!(
+            doc["paths"]["/ocpp/chargers"]["post"].is_object(),
+            "{}",
+            doc["paths"]
+        );
+        app.shutdown().await;
+    }
+}
