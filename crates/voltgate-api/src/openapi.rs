@@ -23,6 +23,7 @@ use crate::ApiState;
         actions::perform, actions::list,
         charger_state::configuration, charger_state::profiles, charger_state::local_list, charger_state::reservations, charger_state::reservation,
         settings::show, settings::update,
+        licenses::show, licenses::update, licenses::products,
         v2::create,
     ),
     modifiers(&BearerAuth),

@@ -69,6 +69,8 @@ pub struct ChargerPatch {
     pub reference: Option<Option<String>>,
     pub site_id: Option<Option<i64>>,
     pub password_hash: Option<Option<String>>,
+    pub license_smart: Option<bool>,
+    pub license_pro: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -209,6 +209,12 @@ impl ChargerStore for Db {
         if let Some(v) = p.password_hash {
             sql.push(", password_hash = ").bind(v);
         }
+        if let Some(v) = p.license_smart {
+            sql.push(", license_smart = ").bind(v);
+        }
+        if let Some(v) = p.license_pro {
+            sql.push(", license_pro = ").bind(v);
+        }
         sql.push(" WHERE id = ").bind(id);
         sql.query().execute(self.pool()).await.map_err(db_err)?;
         Ok(())

@@ -110,6 +110,7 @@ impl Application {
             idle_timeout: config.idle_timeout,
             max_messages_per_second: config.max_messages_per_second,
             default_boot_pending: config.boot_policy == BootPolicy::Pending,
+            default_licenses: config.default_licenses,
             // What Voltgate sets on a charger it holds in Pending before accepting it.
             provisioning: vec![(
                 "HeartbeatInterval".into(),

@@ -61,6 +61,9 @@ pub struct ServeArgs {
     /// their configuration first) [default: accept].
     #[arg(long, env = "VOLTGATE_BOOT_POLICY", value_enum)]
     pub boot_policy: Option<BootPolicy>,
+    /// Licenses new chargers get: smart, pro, "smart,pro" or none [default: smart].
+    #[arg(long, env = "VOLTGATE_DEFAULT_LICENSES")]
+    pub default_licenses: Option<String>,
     /// Heartbeat interval told to chargers in BootNotification, in seconds [default: 300].
     #[arg(long, env = "VOLTGATE_HEARTBEAT_INTERVAL")]
     pub heartbeat_interval: Option<u32>,
@@ -80,6 +83,7 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     heartbeat_interval: Option<u32>,
     boot_policy: Option<BootPolicy>,
+    default_licenses: Option<String>,
 }
 
 /// The resolved configuration.
@@ -95,6 +99,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub heartbeat_interval: u32,
     pub boot_policy: BootPolicy,
+    /// Licenses new chargers get (smart, pro).
+    pub default_licenses: (bool, bool),
     /// How often chargers are pinged, and how long silence is tolerated (not flags: tests shorten them).
     pub ping_interval: Duration,
     pub idle_timeout: Duration,
@@ -160,6 +166,12 @@ impl Config {
                 .boot_policy
                 .or(file.boot_policy)
                 .unwrap_or(BootPolicy::Accept),
+            default_licenses: parse_licenses(
+                args.default_licenses
+                    .or(file.default_licenses)
+                    .as_deref()
+                    .unwrap_or("smart"),
+            )?,
             ping_interval: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_messages_per_second: 100,
@@ -168,6 +180,20 @@ impl Config {
             data_dir,
         })
     }
+}
+
+/// `smart`, `pro`, `smart,pro` or `none`.
+fn parse_licenses(s: &str) -> anyhow::Result<(bool, bool)> {
+    let mut out = (false, false);
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part {
+            "smart" => out.0 = true,
+            "pro" => out.1 = true,
+            "none" => {}
+            other => anyhow::bail!("--default-licenses: unknown license {other:?}; use smart, pro, \"smart,pro\" or none"),
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -181,6 +207,10 @@ mod tests {
         assert_eq!(c.api_listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.ocpp_listen.to_string(), "127.0.0.1:9000");
         assert!(!c.auto_register);
+        assert_eq!(c.default_licenses, (true, false));
+        assert_eq!(parse_licenses("smart,pro").unwrap(), (true, true));
+        assert_eq!(parse_licenses("none").unwrap(), (false, false));
+        assert!(parse_licenses("gold").is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub(crate) mod charger_state;
 pub(crate) mod chargers;
 pub(crate) mod connectors;
 pub(crate) mod history;
+pub(crate) mod licenses;
 pub(crate) mod settings;
 pub(crate) mod sites;
 pub(crate) mod users;
@@ -29,6 +30,7 @@ pub(crate) fn v3_router() -> Router<ApiState> {
         .merge(actions::router())
         .merge(charger_state::router())
         .merge(settings::router())
+        .merge(licenses::router())
 }
 
 pub(crate) fn v2_router() -> Router<ApiState> {

@@ -459,3 +459,67 @@ async fn authentication_operations_endpoints_and_openapi() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn licenses_are_read_and_set_and_products_say_what_they_enable() {
+    for (backend, url) in database_urls().await {
+        let app = spawn_with(backend, url, |c| c.default_licenses = (false, true)).await;
+        let uuid = app.create_charger("CP-LIC").await;
+        let (_, got) = app.get(&format!("/api/v3/chargers/{uuid}/licenses")).await;
+        assert_eq!(
+            got["data"],
+            json!({"smart": false, "pro": true}),
+            "the server default applies"
+        );
+        let (status, got) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v3/chargers/{uuid}/licenses"),
+                Some(json!({"smart": true})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            got["data"],
+            json!({"smart": true, "pro": true}),
+            "only the flags sent change"
+        );
+        assert_eq!(
+            app.charger(&uuid).await["licenses"],
+            json!({"smart": true, "pro": true})
+        );
+        let (status, got) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v3/chargers/{uuid}/licenses"),
+                Some(json!({"pro": "yes", "gold": true})),
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(
+            got["errors"]["pro"].is_array() && got["errors"]["gold"].is_array(),
+            "{got}"
+        );
+        let (_, products) = app.get("/api/v3/products").await;
+        let ids: Vec<&str> = products["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec!["smart", "pro"]);
+        let eve = other_user(&app).await;
+        assert_eq!(
+            as_user(
+                &app,
+                &eve,
+                reqwest::Method::GET,
+                &format!("/api/v3/chargers/{uuid}/licenses")
+            )
+            .await
+            .0,
+            404
+        );
+        app.shutdown().await;
+    }
+}
