@@ -70,6 +70,15 @@ impl FromRequestParts<ApiState> for Caller {
             .user_for_token(&hash_token(token))
             .await?
             .ok_or(ApiError::Unauthenticated)?;
+        let checked = state.rate_limiter.check(user.id);
+        if let Some(slot) = parts.extensions.get::<crate::ratelimit::RateSlot>() {
+            let remaining = *checked.as_ref().unwrap_or(&0);
+            *slot.0.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((state.rate_limiter.limit(), remaining));
+        }
+        if let Err(retry_after) = checked {
+            return Err(ApiError::TooManyRequests { retry_after });
+        }
         let memberships = state.store.memberships(user.id).await?;
         Ok(Caller { user, memberships })
     }

@@ -6,6 +6,7 @@ pub mod envelope;
 pub mod error;
 mod openapi;
 mod ops;
+pub mod ratelimit;
 mod resources;
 pub mod time_fmt;
 pub mod views;
@@ -25,6 +26,8 @@ pub struct ApiState {
     pub metrics: Arc<Metrics>,
     /// Licenses new chargers get (smart, pro).
     pub default_licenses: (bool, bool),
+    /// Requests per minute per user.
+    pub rate_limiter: Arc<ratelimit::RateLimiter>,
     /// Sends commands to chargers (through core's `ChargerLink` port).
     pub commands: Arc<voltgate_core::command_service::CommandService>,
 }
@@ -44,6 +47,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(openapi::router())
         .merge(ops::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(ratelimit::headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_requests,

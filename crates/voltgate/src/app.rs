@@ -133,6 +133,9 @@ impl Application {
             store,
             metrics,
             default_licenses,
+            rate_limiter: Arc::new(voltgate_api::ratelimit::RateLimiter::per_minute(
+                config.api_rate_limit,
+            )),
             commands,
         };
 

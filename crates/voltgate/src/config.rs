@@ -61,6 +61,9 @@ pub struct ServeArgs {
     /// their configuration first) [default: accept].
     #[arg(long, env = "VOLTGATE_BOOT_POLICY", value_enum)]
     pub boot_policy: Option<BootPolicy>,
+    /// REST API requests per minute per user; beyond it, 429 with Retry-After [default: 500].
+    #[arg(long, env = "VOLTGATE_API_RATE_LIMIT")]
+    pub api_rate_limit: Option<u32>,
     /// Licenses new chargers get: smart, pro, "smart,pro" or none [default: smart].
     #[arg(long, env = "VOLTGATE_DEFAULT_LICENSES")]
     pub default_licenses: Option<String>,
@@ -84,6 +87,7 @@ struct FileConfig {
     heartbeat_interval: Option<u32>,
     boot_policy: Option<BootPolicy>,
     default_licenses: Option<String>,
+    api_rate_limit: Option<u32>,
 }
 
 /// The resolved configuration.
@@ -101,6 +105,7 @@ pub struct Config {
     pub boot_policy: BootPolicy,
     /// Licenses new chargers get (smart, pro).
     pub default_licenses: (bool, bool),
+    pub api_rate_limit: u32,
     /// How often chargers are pinged, and how long silence is tolerated (not flags: tests shorten them).
     pub ping_interval: Duration,
     pub idle_timeout: Duration,
@@ -166,6 +171,7 @@ impl Config {
                 .boot_policy
                 .or(file.boot_policy)
                 .unwrap_or(BootPolicy::Accept),
+            api_rate_limit: args.api_rate_limit.or(file.api_rate_limit).unwrap_or(500),
             default_licenses: parse_licenses(
                 args.default_licenses
                     .or(file.default_licenses)

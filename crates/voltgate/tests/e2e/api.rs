@@ -523,3 +523,63 @@ async fn licenses_are_read_and_set_and_products_say_what_they_enable() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn requests_beyond_the_rate_limit_get_429_with_retry_after() {
+    for (backend, url) in database_urls().await {
+        let app = spawn_with(backend, url, |c| c.api_rate_limit = 3).await;
+        for remaining in [2, 1, 0] {
+            let r = app
+                .http
+                .get(format!("{}/api/v3/user", app.api))
+                .bearer_auth(&app.token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            assert_eq!(r.headers()["x-ratelimit-limit"], "3");
+            assert_eq!(
+                r.headers()["x-ratelimit-remaining"],
+                remaining.to_string().as_str()
+            );
+        }
+        let r = app
+            .http
+            .get(format!("{}/api/v3/chargers", app.api))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 429);
+        let retry: u64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&retry));
+        assert_eq!(r.headers()["x-ratelimit-remaining"], "0");
+        assert_eq!(
+            r.json::<Value>().await.unwrap(),
+            json!({"message": "Too Many Attempts."})
+        );
+        // Another user has their own budget; health checks are not limited.
+        let eve = other_user(&app).await;
+        assert_eq!(
+            as_user(&app, &eve, reqwest::Method::GET, "/api/v3/user")
+                .await
+                .0,
+            200
+        );
+        assert_eq!(
+            app.http
+                .get(format!("{}/healthz", app.api))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            200
+        );
+        app.shutdown().await;
+    }
+}
