@@ -7,6 +7,7 @@ pub mod command_service;
 pub mod commands;
 pub mod error;
 pub mod lab;
+pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod ocpp_service;

@@ -481,6 +481,7 @@ pub trait Store:
     + CommandStore
     + crate::lab::LabStore
     + crate::settings::SettingsStore
+    + crate::load::LoadStore
     + 'static
 {
 }
@@ -496,6 +497,7 @@ impl<T> Store for T where
         + CommandStore
         + crate::lab::LabStore
         + crate::settings::SettingsStore
+        + crate::load::LoadStore
         + 'static
 {
 }

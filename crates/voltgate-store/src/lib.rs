@@ -6,6 +6,7 @@ mod chargers;
 mod commands;
 mod history;
 mod lab;
+mod load;
 mod migrate;
 mod reports;
 mod settings;

@@ -30,6 +30,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_settings.sql"),
         include_str!("../migrations/postgres/0004_settings.sql"),
     ),
+    (
+        5,
+        "load_management",
+        include_str!("../migrations/sqlite/0005_load_management.sql"),
+        include_str!("../migrations/postgres/0005_load_management.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx::Error> {

@@ -2,6 +2,7 @@
 //! `VOLTGATE_TEST_POSTGRES_URL` is set (`.ci/run` sets it).
 
 mod lab;
+mod load;
 
 use time::macros::datetime;
 use uuid::Uuid;
