@@ -24,6 +24,7 @@ use crate::ApiState;
         charger_state::configuration, charger_state::profiles, charger_state::local_list, charger_state::reservations, charger_state::reservation,
         settings::show, settings::update,
         licenses::show, licenses::update, licenses::products,
+        load::show, load::update, load::list_circuits, load::create_circuit, load::show_circuit, load::update_circuit, load::delete_circuit, load::attach_charger, load::detach_charger, load::power_usage,
         v2::create,
     ),
     modifiers(&BearerAuth),

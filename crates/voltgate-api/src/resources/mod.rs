@@ -8,6 +8,7 @@ pub(crate) mod chargers;
 pub(crate) mod connectors;
 pub(crate) mod history;
 pub(crate) mod licenses;
+pub(crate) mod load;
 pub(crate) mod settings;
 pub(crate) mod sites;
 pub(crate) mod users;
@@ -31,6 +32,7 @@ pub(crate) fn v3_router() -> Router<ApiState> {
         .merge(charger_state::router())
         .merge(settings::router())
         .merge(licenses::router())
+        .merge(load::router())
 }
 
 pub(crate) fn v2_router() -> Router<ApiState> {
