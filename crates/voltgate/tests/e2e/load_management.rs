@@ -422,6 +422,45 @@ async fn the_allocation_shares_a_32_a_fuse_across_circuits_and_phases() {
             assert!(garage_load <= 16.0 + 1e-9, "{name}: {got}");
         }
 
+        // C's EV draws only 5 A: C keeps 5 A + the 2 A margin and B gets the rest of the garage.
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let mv = json!({"connectorId": 1, "meterValue": [{"timestamp": now, "sampledValue": [
+            {"value": "5", "measurand": "Current.Import", "phase": "L1", "unit": "A"},
+            {"value": "4.8", "measurand": "Current.Import", "phase": "L2", "unit": "A"}
+        ]}]});
+        assert_eq!(sockets[2].call("MeterValues", mv).await, json!({}));
+        sockets[2].heartbeat_ok().await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let got = loop {
+            let (_, got) = app.get(&lm).await;
+            let xc = got["data"]["allocation"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["uuid"] == c.as_str())
+                .unwrap()
+                .clone();
+            if xc["measured_current"] == 5.0 {
+                break got;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{got}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let find = |uuid: &str| -> Value {
+            got["data"]["allocation"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["uuid"] == uuid)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(find(&c)["current"], 7.0, "{got}");
+        assert_eq!(find(&c)["reason"], "at_cap", "{got}");
+        assert_eq!(find(&b)["current"], 9.0, "{got}");
+
         // A lower available current on L2 lowers every share on it.
         put(&app, &lm, json!({"available_current_phase2": 20})).await;
         let (_, got) = app.get(&lm).await;
