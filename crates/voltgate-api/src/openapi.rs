@@ -15,6 +15,7 @@ use crate::ApiState;
     info(title = "Voltgate API", description = "Operate EV chargers: sites, chargers, connectors, cards, transactions, meter values and OCPP logs. Shaped like the Volttime v3 API. Authenticate with `Authorization: Bearer <token>`."),
     paths(
         users::me, users::list_teams, users::create_team,
+        tokens::list, tokens::create, tokens::revoke, tokens::create_user,
         sites::list, sites::create, sites::show, sites::update, sites::destroy,
         chargers::list, chargers::create, chargers::show, chargers::update, chargers::destroy,
         connectors::list, connectors::show, connectors::update,

@@ -269,8 +269,12 @@ pub trait AccountStore: Send + Sync {
         name: &str,
         token_hash: &str,
     ) -> StoreResult<ApiToken>;
-    /// The user a token hash belongs to; also records the token's last use.
+    /// The user a token hash belongs to.
     async fn user_for_token(&self, token_hash: &str) -> StoreResult<Option<User>>;
+    /// The user's tokens, oldest first (never the secret: only its digest is stored).
+    async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>>;
+    /// Deletes one of the user's tokens; false when the user has no such token.
+    async fn revoke_token(&self, user_id: i64, uuid: Uuid) -> StoreResult<bool>;
 }
 
 /// Sites (locations).

@@ -199,4 +199,33 @@ impl AccountStore for Db {
             None => Ok(None),
         }
     }
+
+    async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query("SELECT id, uuid, user_id, name, created_at FROM api_tokens WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiToken {
+                    id: r.i64("id")?,
+                    uuid: r.uuid("uuid")?,
+                    user_id: r.i64("user_id")?,
+                    name: r.string("name")?,
+                    created_at: r.time("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_token(&self, user_id: i64, uuid: Uuid) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND uuid = $2")
+            .bind(user_id)
+            .bind(uuid.to_string())
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() > 0)
+    }
 }

@@ -11,6 +11,7 @@ pub(crate) mod licenses;
 pub(crate) mod load;
 pub(crate) mod settings;
 pub(crate) mod sites;
+pub(crate) mod tokens;
 pub(crate) mod users;
 pub(crate) mod v2;
 
@@ -23,6 +24,7 @@ use crate::ApiState;
 pub(crate) fn v3_router() -> Router<ApiState> {
     Router::new()
         .merge(users::router())
+        .merge(tokens::router())
         .merge(sites::router())
         .merge(chargers::router())
         .merge(connectors::router())

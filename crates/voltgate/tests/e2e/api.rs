@@ -583,3 +583,101 @@ async fn requests_beyond_the_rate_limit_get_429_with_retry_after() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn users_get_tokens_that_are_shown_once_listed_and_revoked() {
+    for app in apps().await {
+        // The admin creates a user; a non-admin may not.
+        let (status, ada) = app
+            .post(
+                "/api/v3/users",
+                json!({"name": "Ada", "email": "ada@example.com"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{ada}");
+        assert_eq!(ada["data"]["email"], "ada@example.com");
+        let (status, dup) = app
+            .post(
+                "/api/v3/users",
+                json!({"name": "Ada", "email": "ada@example.com"}),
+            )
+            .await;
+        assert_eq!(
+            (status, dup["errors"]["email"].clone()),
+            (422, json!(["Has already been taken."]))
+        );
+        let (status, bad) = app
+            .post(
+                "/api/v3/users",
+                json!({"name": "X", "email": "not-an-email"}),
+            )
+            .await;
+        assert_eq!((status, bad["errors"]["email"].is_array()), (422, true));
+        let eve = other_user(&app).await;
+        let r = app
+            .http
+            .post(format!("{}/api/v3/users", app.api))
+            .bearer_auth(&eve)
+            .json(&json!({"name": "M", "email": "m@example.com"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403);
+
+        // A token is shown once, listed without its secret, works, and stops working when revoked.
+        let (status, created) = app
+            .post("/api/v3/user/tokens", json!({"name": "home assistant"}))
+            .await;
+        assert_eq!(status, 201);
+        let token = created["data"]["token"].as_str().unwrap().to_owned();
+        let uuid = created["data"]["uuid"].as_str().unwrap().to_owned();
+        let (_, list) = app.get("/api/v3/user/tokens").await;
+        let listed: Vec<&Value> = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["uuid"] == uuid.as_str())
+            .collect();
+        assert_eq!(listed.len(), 1);
+        assert!(
+            listed[0].get("token").is_none(),
+            "the secret is never listed"
+        );
+        assert_eq!(
+            as_user(&app, &token, reqwest::Method::GET, "/api/v3/user")
+                .await
+                .0,
+            200
+        );
+        // Another user cannot revoke it (404, like a random id).
+        assert_eq!(
+            as_user(
+                &app,
+                &eve,
+                reqwest::Method::DELETE,
+                &format!("/api/v3/user/tokens/{uuid}")
+            )
+            .await
+            .0,
+            404
+        );
+        assert_eq!(
+            as_user(
+                &app,
+                &token,
+                reqwest::Method::DELETE,
+                &format!("/api/v3/user/tokens/{uuid}")
+            )
+            .await
+            .0,
+            204
+        );
+        assert_eq!(
+            as_user(&app, &token, reqwest::Method::GET, "/api/v3/user")
+                .await
+                .0,
+            401
+        );
+        app.shutdown().await;
+    }
+}
