@@ -16,6 +16,7 @@ use crate::ApiState;
     paths(
         users::me, users::list_teams, users::create_team,
         tokens::list, tokens::create, tokens::revoke, tokens::create_user,
+        teams::show, teams::update, teams::destroy, teams::members, teams::add, teams::set_role, teams::remove,
         sites::list, sites::create, sites::show, sites::update, sites::destroy,
         chargers::list, chargers::create, chargers::show, chargers::update, chargers::destroy,
         connectors::list, connectors::show, connectors::update,

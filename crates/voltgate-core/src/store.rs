@@ -263,6 +263,20 @@ pub trait AccountStore: Send + Sync {
     async fn memberships(&self, user_id: i64) -> StoreResult<Vec<Membership>>;
     async fn add_member(&self, team_id: i64, user_id: i64, role: TeamRole) -> StoreResult<()>;
     async fn find_team_by_uuid(&self, uuid: Uuid) -> StoreResult<Option<Team>>;
+    async fn find_user_by_uuid(&self, uuid: Uuid) -> StoreResult<Option<User>>;
+    /// The team's members with their roles, oldest first.
+    async fn list_members(&self, team_id: i64) -> StoreResult<Vec<(User, TeamRole)>>;
+    async fn set_member_role(&self, team_id: i64, user_id: i64, role: TeamRole) -> StoreResult<()>;
+    /// False when the user was not a member.
+    async fn remove_member(&self, team_id: i64, user_id: i64) -> StoreResult<bool>;
+    async fn update_team(
+        &self,
+        team_id: i64,
+        name: Option<String>,
+        email: Option<Option<String>>,
+    ) -> StoreResult<()>;
+    /// Deletes a team that owns nothing; `Conflict("team")` while it still owns sites, chargers or cards.
+    async fn delete_team(&self, team_id: i64) -> StoreResult<()>;
     async fn create_token(
         &self,
         user_id: i64,

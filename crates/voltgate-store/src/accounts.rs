@@ -228,4 +228,100 @@ impl AccountStore for Db {
             .map_err(db_err)?;
         Ok(done.rows_affected() > 0)
     }
+
+    async fn find_user_by_uuid(&self, uuid: Uuid) -> StoreResult<Option<User>> {
+        let row = sqlx::query("SELECT id, uuid, name, email, is_admin, created_at, updated_at FROM users WHERE uuid = $1")
+            .bind(uuid.to_string())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn list_members(&self, team_id: i64) -> StoreResult<Vec<(User, TeamRole)>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.uuid, u.name, u.email, u.is_admin, u.created_at, u.updated_at, m.role \
+             FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY m.created_at, u.id",
+        )
+        .bind(team_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    user_from_row(r)?,
+                    TeamRole::parse(&r.string("role")?).unwrap_or(TeamRole::Member),
+                ))
+            })
+            .collect()
+    }
+
+    async fn set_member_role(&self, team_id: i64, user_id: i64, role: TeamRole) -> StoreResult<()> {
+        sqlx::query("UPDATE team_members SET role = $1 WHERE team_id = $2 AND user_id = $3")
+            .bind(role.as_str())
+            .bind(team_id)
+            .bind(user_id)
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn remove_member(&self, team_id: i64, user_id: i64) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+            .bind(team_id)
+            .bind(user_id)
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn update_team(
+        &self,
+        team_id: i64,
+        name: Option<String>,
+        email: Option<Option<String>>,
+    ) -> StoreResult<()> {
+        let mut sql = crate::sql::Sql::new("UPDATE teams SET updated_at = ");
+        sql.bind(micros(OffsetDateTime::now_utc()));
+        if let Some(n) = name {
+            sql.push(", name = ").bind(n);
+        }
+        if let Some(e) = email {
+            sql.push(", email = ").bind(e);
+        }
+        sql.push(" WHERE id = ").bind(team_id);
+        sql.query().execute(self.pool()).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_team(&self, team_id: i64) -> StoreResult<()> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let owned = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM sites WHERE team_id = $1) + (SELECT COUNT(*) FROM chargers WHERE team_id = $1) \
+             + (SELECT COUNT(*) FROM cards WHERE team_id = $1) AS n",
+        )
+        .bind(team_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .i64("n")?;
+        if owned > 0 {
+            return Err(voltgate_core::StoreError::Conflict("team"));
+        }
+        sqlx::query("DELETE FROM team_members WHERE team_id = $1")
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("DELETE FROM teams WHERE id = $1")
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
 }

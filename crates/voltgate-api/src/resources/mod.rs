@@ -11,6 +11,7 @@ pub(crate) mod licenses;
 pub(crate) mod load;
 pub(crate) mod settings;
 pub(crate) mod sites;
+pub(crate) mod teams;
 pub(crate) mod tokens;
 pub(crate) mod users;
 pub(crate) mod v2;
@@ -25,6 +26,7 @@ pub(crate) fn v3_router() -> Router<ApiState> {
     Router::new()
         .merge(users::router())
         .merge(tokens::router())
+        .merge(teams::router())
         .merge(sites::router())
         .merge(chargers::router())
         .merge(connectors::router())

@@ -681,3 +681,197 @@ async fn users_get_tokens_that_are_shown_once_listed_and_revoked() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn teams_are_managed_by_their_owners_and_keep_an_owner() {
+    for app in apps().await {
+        let (_, team) = app
+            .post("/api/v3/teams", json!({"name": "Installers"}))
+            .await;
+        let team = team["data"]["uuid"].as_str().unwrap().to_owned();
+        let (_, ada) = app
+            .post(
+                "/api/v3/users",
+                json!({"name": "Ada", "email": "ada@example.com"}),
+            )
+            .await;
+        let ada_uuid = ada["data"]["uuid"].as_str().unwrap().to_owned();
+        let ada_token = {
+            let db = Db::connect(&app.database_url).await.unwrap();
+            let user = db
+                .find_user_by_email("ada@example.com")
+                .await
+                .unwrap()
+                .unwrap();
+            let t = generate_token();
+            db.create_token(user.id, "t", &hash_token(&t))
+                .await
+                .unwrap();
+            t
+        };
+        // Not a member yet: the team does not exist for Ada.
+        assert_eq!(
+            as_user(
+                &app,
+                &ada_token,
+                reqwest::Method::GET,
+                &format!("/api/v3/teams/{team}")
+            )
+            .await
+            .0,
+            404
+        );
+        let (status, added) = app
+            .post(
+                &format!("/api/v3/teams/{team}/members"),
+                json!({"email": "ada@example.com"}),
+            )
+            .await;
+        assert_eq!(
+            (status, added["data"]["role"].clone()),
+            (201, json!("member"))
+        );
+        let (status, again) = app
+            .post(
+                &format!("/api/v3/teams/{team}/members"),
+                json!({"email": "ada@example.com"}),
+            )
+            .await;
+        assert_eq!((status, again["errors"]["email"].is_array()), (422, true));
+        let (status, nobody) = app
+            .post(
+                &format!("/api/v3/teams/{team}/members"),
+                json!({"email": "nobody@example.com", "role": "boss"}),
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(
+            nobody["errors"]["email"].is_array() && nobody["errors"]["role"].is_array(),
+            "{nobody}"
+        );
+        // A member sees the team but cannot manage it.
+        assert_eq!(
+            as_user(
+                &app,
+                &ada_token,
+                reqwest::Method::GET,
+                &format!("/api/v3/teams/{team}")
+            )
+            .await
+            .0,
+            200
+        );
+        let r = app
+            .http
+            .put(format!("{}/api/v3/teams/{team}", app.api))
+            .bearer_auth(&ada_token)
+            .json(&json!({"name": "Mine"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403);
+        // The owner renames it and promotes Ada; the last owner cannot step down or leave.
+        let (status, renamed) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v3/teams/{team}"),
+                Some(json!({"name": "Installers BV"})),
+            )
+            .await;
+        assert_eq!(
+            (status, renamed["data"]["name"].clone()),
+            (200, json!("Installers BV"))
+        );
+        let (_, me) = app.get("/api/v3/user").await;
+        let me = me["data"]["uuid"].as_str().unwrap().to_owned();
+        let (status, demote) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v3/teams/{team}/members/{me}"),
+                Some(json!({"role": "member"})),
+            )
+            .await;
+        assert_eq!(
+            (status, demote["errors"]["role"].clone()),
+            (422, json!(["A team needs at least one owner."]))
+        );
+        let (status, _) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v3/teams/{team}/members/{ada_uuid}"),
+                Some(json!({"role": "owner"})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (_, members) = app.get(&format!("/api/v3/teams/{team}/members")).await;
+        let roles: Vec<&str> = members["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, vec!["owner", "owner"]);
+        // Now the admin may leave; then the team belongs to Ada, who deletes it (it owns nothing).
+        assert_eq!(
+            app.request(
+                reqwest::Method::DELETE,
+                &format!("/api/v3/teams/{team}/members/{me}"),
+                None
+            )
+            .await
+            .0,
+            204
+        );
+        assert_eq!(app.get(&format!("/api/v3/teams/{team}")).await.0, 404);
+        assert_eq!(
+            as_user(
+                &app,
+                &ada_token,
+                reqwest::Method::DELETE,
+                &format!("/api/v3/teams/{team}")
+            )
+            .await
+            .0,
+            204
+        );
+        // A team that still owns something is not deleted; a personal team never is.
+        let (_, owned) = app
+            .post("/api/v3/teams", json!({"name": "Owns a card"}))
+            .await;
+        let owned = owned["data"]["uuid"].as_str().unwrap().to_owned();
+        app.post(
+            "/api/v3/cards",
+            json!({"uid": "TEAMCARD", "team_uuid": owned}),
+        )
+        .await;
+        let (status, body) = app
+            .request(
+                reqwest::Method::DELETE,
+                &format!("/api/v3/teams/{owned}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 409, "{body}");
+        let (_, teams) = app.get("/api/v3/teams").await;
+        let personal = teams["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["is_personal_team"] == true)
+            .unwrap()["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            app.request(
+                reqwest::Method::DELETE,
+                &format!("/api/v3/teams/{personal}"),
+                None
+            )
+            .await
+            .0,
+            403
+        );
+        app.shutdown().await;
+    }
+}
