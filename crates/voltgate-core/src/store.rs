@@ -323,23 +323,8 @@ pub trait ChargerStore: Send + Sync {
 /// What chargers report over OCPP.
 #[async_trait]
 pub trait ReportStore: Send + Sync {
-    async fn record_boot(
-        &self,
-        charger_id: i64,
-        boot: &BootInfo,
-        ocpp_version: &str,
-        at: OffsetDateTime,
-    ) -> StoreResult<()>;
-    async fn set_connection(
-        &self,
-        charger_id: i64,
-        status: ConnectionStatus,
-        ocpp_version: Option<&str>,
-        at: OffsetDateTime,
-    ) -> StoreResult<()>;
     /// Marks every charger `online` as `offline` (used at start-up: no socket survives a restart).
     async fn reset_connections(&self, at: OffsetDateTime) -> StoreResult<u64>;
-    async fn record_status(&self, charger_id: i64, report: &StatusReport) -> StoreResult<()>;
     async fn record_firmware_status(&self, charger_id: i64, status: &str) -> StoreResult<()>;
     async fn record_diagnostics_status(&self, charger_id: i64, status: &str) -> StoreResult<()>;
     async fn find_card_for_charger(

@@ -211,28 +211,7 @@ mod tests {
                 .extend(items.iter().map(charger_of));
             Ok(())
         }
-        async fn record_boot(
-            &self,
-            _: i64,
-            _: &crate::model::BootInfo,
-            _: &str,
-            _: time::OffsetDateTime,
-        ) -> StoreResult<()> {
-            unimplemented!()
-        }
-        async fn set_connection(
-            &self,
-            _: i64,
-            _: crate::types::ConnectionStatus,
-            _: Option<&str>,
-            _: time::OffsetDateTime,
-        ) -> StoreResult<()> {
-            unimplemented!()
-        }
         async fn reset_connections(&self, _: time::OffsetDateTime) -> StoreResult<u64> {
-            unimplemented!()
-        }
-        async fn record_status(&self, _: i64, _: &StatusReport) -> StoreResult<()> {
             unimplemented!()
         }
         async fn record_firmware_status(&self, _: i64, _: &str) -> StoreResult<()> {

@@ -209,28 +209,6 @@ async fn status_in(conn: &mut AnyConnection, charger_id: i64, r: &StatusReport) 
 
 #[async_trait]
 impl ReportStore for Db {
-    async fn record_boot(
-        &self,
-        charger_id: i64,
-        b: &BootInfo,
-        ocpp_version: &str,
-        at: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let mut conn = self.pool().acquire().await.map_err(db_err)?;
-        boot_in(&mut conn, charger_id, b, ocpp_version, at).await
-    }
-
-    async fn set_connection(
-        &self,
-        charger_id: i64,
-        status: ConnectionStatus,
-        ocpp_version: Option<&str>,
-        at: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let mut conn = self.pool().acquire().await.map_err(db_err)?;
-        connection_in(&mut conn, charger_id, status, ocpp_version, at).await
-    }
-
     async fn reset_connections(&self, at: OffsetDateTime) -> StoreResult<u64> {
         let done = sqlx::query("UPDATE chargers SET connection_status = 'offline', last_disconnection_at = $1 WHERE connection_status = 'online'")
             .bind(micros(at))
@@ -238,11 +216,6 @@ impl ReportStore for Db {
             .await
             .map_err(db_err)?;
         Ok(done.rows_affected())
-    }
-
-    async fn record_status(&self, charger_id: i64, r: &StatusReport) -> StoreResult<()> {
-        let mut conn = self.pool().acquire().await.map_err(db_err)?;
-        status_in(&mut conn, charger_id, r).await
     }
 
     async fn record_firmware_status(&self, charger_id: i64, status: &str) -> StoreResult<()> {

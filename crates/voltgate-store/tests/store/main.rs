@@ -245,18 +245,19 @@ async fn batches_status_and_cards() {
         ])
         .await
         .unwrap();
-        db.record_status(
-            c.id,
-            &StatusReport {
-                connector_id: 2,
-                status: "Faulted".into(),
-                error_code: "GroundFailure".into(),
-                info: Some("rcd".into()),
-                vendor_id: Some("acme".into()),
-                vendor_error_code: Some("E42".into()),
-                timestamp: at,
-            },
-        )
+        let report = StatusReport {
+            connector_id: 2,
+            status: "Faulted".into(),
+            error_code: "GroundFailure".into(),
+            info: Some("rcd".into()),
+            vendor_id: Some("acme".into()),
+            vendor_error_code: Some("E42".into()),
+            timestamp: at,
+        };
+        db.write_batch(&[BatchItem::Status {
+            charger_id: c.id,
+            report,
+        }])
         .await
         .unwrap();
         let conns = db.list_connectors(&[c.id]).await.unwrap();
