@@ -59,28 +59,10 @@ impl CommandService {
         settings: &crate::settings::ChargerSettings,
         timeout: Duration,
     ) -> Result<Vec<(String, String)>, CommandFailure> {
-        use crate::commands::{ChargingProfile, Schedule, SchedulePeriod};
+        use crate::commands::ChargingProfile;
         use crate::settings::{MAX_PROFILE_ID, OFFLINE_PROFILE_ID};
-        let profile = |id: i32, purpose: &str, limit: f64, phases: Option<i32>| ChargingProfile {
-            charging_profile_id: id,
-            transaction_id: None,
-            stack_level: 0,
-            charging_profile_purpose: purpose.into(),
-            charging_profile_kind: "Relative".into(),
-            recurrency_kind: None,
-            valid_from: None,
-            valid_to: None,
-            charging_schedule: Schedule {
-                duration: None,
-                start_schedule: None,
-                charging_rate_unit: "A".into(),
-                charging_schedule_period: vec![SchedulePeriod {
-                    start_period: 0,
-                    limit,
-                    number_phases: phases,
-                }],
-                min_charging_rate: None,
-            },
+        let profile = |id: i32, purpose: &str, limit: f64, phases: Option<i32>| {
+            ChargingProfile::current_limit(id, purpose, 0, limit, phases, None)
         };
         let mut commands: Vec<(&str, Command)> = Vec::new();
         if let Some(n) = settings.meter_value_interval {

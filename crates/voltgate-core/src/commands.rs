@@ -52,6 +52,41 @@ pub struct ChargingProfile {
     pub charging_schedule: Schedule,
 }
 
+impl ChargingProfile {
+    /// A Relative profile with one period: at most `limit` amperes from its start, no end. The
+    /// shape Voltgate itself installs (charge limits, settings).
+    pub fn current_limit(
+        charging_profile_id: i32,
+        purpose: &str,
+        stack_level: i32,
+        limit: f64,
+        number_phases: Option<i32>,
+        transaction_id: Option<i32>,
+    ) -> Self {
+        Self {
+            charging_profile_id,
+            transaction_id,
+            stack_level,
+            charging_profile_purpose: purpose.into(),
+            charging_profile_kind: "Relative".into(),
+            recurrency_kind: None,
+            valid_from: None,
+            valid_to: None,
+            charging_schedule: Schedule {
+                duration: None,
+                start_schedule: None,
+                charging_rate_unit: "A".into(),
+                charging_schedule_period: vec![SchedulePeriod {
+                    start_period: 0,
+                    limit,
+                    number_phases,
+                }],
+                min_charging_rate: None,
+            },
+        }
+    }
+}
+
 /// An entry of the local authorization list (OCPP 1.6 AuthorizationData).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocalListEntry {

@@ -313,28 +313,16 @@ async fn charge_limit(
         Some(tx) if connector_id > 0 => ("TxProfile", i32::try_from(tx).ok()),
         _ => ("TxDefaultProfile", None),
     };
-    let profile = voltgate_core::commands::ChargingProfile {
-        // One id per connector and purpose, so a new limit replaces the previous one.
-        charging_profile_id: 9_000 + connector_id * 10 + i32::from(purpose == "TxProfile"),
-        transaction_id,
+    // One id per connector and purpose, so a new limit replaces the previous one.
+    let id = 9_000 + connector_id * 10 + i32::from(purpose == "TxProfile");
+    let profile = voltgate_core::commands::ChargingProfile::current_limit(
+        id,
+        purpose,
         stack_level,
-        charging_profile_purpose: purpose.into(),
-        charging_profile_kind: "Relative".into(),
-        recurrency_kind: None,
-        valid_from: None,
-        valid_to: None,
-        charging_schedule: voltgate_core::commands::Schedule {
-            duration: None,
-            start_schedule: None,
-            charging_rate_unit: "A".into(),
-            charging_schedule_period: vec![voltgate_core::commands::SchedulePeriod {
-                start_period: 0,
-                limit,
-                number_phases: None,
-            }],
-            min_charging_rate: None,
-        },
-    };
+        limit,
+        None,
+        transaction_id,
+    );
     Ok(Command::SetChargingProfile {
         connector_id,
         profile,
