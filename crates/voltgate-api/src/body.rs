@@ -168,6 +168,19 @@ impl Body {
         }
     }
 
+    /// Makes an optional field's result required: absent or null is "This field is required.";
+    /// an invalid value keeps the error its parser recorded.
+    pub fn require<T>(&mut self, field: &str, value: Option<Option<T>>) -> Option<T> {
+        match value {
+            Some(Some(v)) => Some(v),
+            None if self.has(field) => None,
+            _ => {
+                self.error(field, "This field is required.");
+                None
+            }
+        }
+    }
+
     /// `None` when absent; `Some(None)` when null; `Some(Some(s))` for a string of at most `max`.
     pub fn opt_string(&mut self, field: &str, max: usize) -> Option<Option<String>> {
         match self.map.get(field)? {

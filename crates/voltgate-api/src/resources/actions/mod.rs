@@ -209,14 +209,8 @@ async fn plan(state: &ApiState, charger: &Charger, action: &str, b: &mut Body) -
         "charge-limit" => {
             b.only(&["connector_id", "limit", "stack_level"]);
             let connector_id = parse::required_int(b, "connector_id", 0, 1000);
-            let limit = match b.opt_f64("limit", 0.0, 1000.0) {
-                Some(Some(l)) => Some(l),
-                None if b.has("limit") => None,
-                _ => {
-                    b.error("limit", "This field is required.");
-                    None
-                }
-            };
+            let limit = b.opt_f64("limit", 0.0, 1000.0);
+            let limit = b.require("limit", limit);
             let stack_level = parse::opt_int(b, "stack_level", 0, 100).unwrap_or(1);
             b.finish()?;
             let (connector_id, limit) = (connector_id.unwrap_or(0), limit.unwrap_or(0.0));

@@ -21,18 +21,8 @@ pub(crate) const TRIGGERS: &[&str] = &[
 
 /// A required integer in `min..=max`.
 pub(crate) fn required_int(b: &mut Body, field: &str, min: i64, max: i64) -> Option<i32> {
-    match b.opt_i64(field, min, max) {
-        Some(Some(v)) => Some(v as i32),
-        Some(None) => {
-            b.error(field, "This field is required.");
-            None
-        }
-        None if !b.has(field) => {
-            b.error(field, "This field is required.");
-            None
-        }
-        None => None,
-    }
+    let v = b.opt_i64(field, min, max);
+    b.require(field, v).map(|v| v as i32)
 }
 
 pub(crate) fn opt_int(b: &mut Body, field: &str, min: i64, max: i64) -> Option<i32> {
@@ -40,36 +30,18 @@ pub(crate) fn opt_int(b: &mut Body, field: &str, min: i64, max: i64) -> Option<i
 }
 
 pub(crate) fn required_time(b: &mut Body, field: &str) -> Option<OffsetDateTime> {
-    match b.opt_time(field) {
-        Some(Some(t)) => Some(t),
-        None if b.has(field) => None,
-        _ => {
-            b.error(field, "This field is required.");
-            None
-        }
-    }
+    let v = b.opt_time(field);
+    b.require(field, v)
 }
 
 pub(crate) fn required_choice(b: &mut Body, field: &str, choices: &[&str]) -> Option<String> {
-    match b.opt_choice(field, choices) {
-        Some(Some(v)) => Some(v),
-        None if b.has(field) => None,
-        _ => {
-            b.error(field, "This field is required.");
-            None
-        }
-    }
+    let v = b.opt_choice(field, choices);
+    b.require(field, v)
 }
 
 fn required_f64(b: &mut Body, field: &str, min: f64, max: f64) -> Option<f64> {
-    match b.opt_f64(field, min, max) {
-        Some(Some(v)) => Some(v),
-        None if b.has(field) => None,
-        _ => {
-            b.error(field, "This field is required.");
-            None
-        }
-    }
+    let v = b.opt_f64(field, min, max);
+    b.require(field, v)
 }
 
 fn schedule(b: &mut Body) -> Option<Schedule> {
@@ -245,14 +217,8 @@ pub(crate) fn simple(action: &str, b: &mut Body) -> Option<Command> {
         "change-configuration" => {
             b.only(&["key", "value"]);
             let key = b.required_string("key", 50);
-            let value = match b.opt_string("value", 500) {
-                Some(Some(v)) => Some(v),
-                None if b.has("value") => None,
-                _ => {
-                    b.error("value", "This field is required.");
-                    None
-                }
-            };
+            let value = b.opt_string("value", 500);
+            let value = b.require("value", value);
             Some(Command::ChangeConfiguration {
                 key: key?,
                 value: value?,
