@@ -93,6 +93,19 @@ async fn runtime_state(app: &TestApp, id: &str) -> Value {
     runtime
 }
 
+/// Waits until the runtime reaches `state` (its boot may still be finishing when the charger
+/// already shows online); fails with the last state after 15 s.
+async fn wait_runtime(app: &TestApp, id: &str, state: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let runtime = runtime_state(app, id).await;
+        if runtime["state"] == state || tokio::time::Instant::now() >= deadline {
+            return runtime;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_simulated_charger_charges_through_the_simulator_api() {
     for app in apps().await {
@@ -653,7 +666,10 @@ async fn running_definitions_start_again_after_a_restart() {
         );
         assert_eq!(transaction["data"]["stop_reason"], "Reboot");
         app.wait_connection(&uuid, "online", 15).await;
-        assert_eq!(runtime_state(&app, &running).await["state"], "running");
+        assert_eq!(
+            wait_runtime(&app, &running, "running").await["state"],
+            "running"
+        );
         let idle_runtime = runtime_state(&app, &idle).await;
         assert_eq!(idle_runtime["state"], "stopped", "{idle_runtime}");
         assert_eq!(idle_runtime["desired_state"], "stopped");
