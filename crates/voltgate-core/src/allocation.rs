@@ -250,6 +250,49 @@ pub fn allocate(
     Ok(result)
 }
 
+/// Zaptec's three-to-one phase switch: a managed three-phase session whose share per phase is
+/// below `switch_current` (including one paused because its minimum does not fit on three
+/// phases) charges on one phase instead, the least loaded of its own, where the same current
+/// per phase goes further. The allocation then runs again with those sessions on one phase.
+pub fn allocate_with_phase_switch(
+    circuits: &[Circuit],
+    chargers: &[ChargerLoad],
+    switch_current: Option<Amps>,
+) -> Result<Vec<Allocation>, AllocationError> {
+    let first = allocate(circuits, chargers)?;
+    let Some(limit) = switch_current.filter(|l| *l > 0.0) else {
+        return Ok(first);
+    };
+    let mut load = [0.0; 3];
+    for a in &first {
+        for &p in &a.phases {
+            load[p] += a.current;
+        }
+    }
+    let mut switched = chargers.to_vec();
+    let mut any = false;
+    for (c, a) in switched.iter_mut().zip(&first) {
+        if c.managed && c.active && c.phases.len() == 3 && a.current + EPS < limit {
+            for &p in &a.phases {
+                load[p] -= a.current;
+            }
+            let best = c
+                .phases
+                .iter()
+                .copied()
+                .min_by(|x, y| load[*x].total_cmp(&load[*y]))
+                .unwrap_or(0);
+            load[best] += c.min_current;
+            c.phases = vec![best];
+            any = true;
+        }
+    }
+    if !any {
+        return Ok(first);
+    }
+    allocate(circuits, &switched)
+}
+
 /// Orders the changes so that no limit is exceeded while they are applied one by one: every
 /// decrease (and pause) first, then the increases.
 pub fn apply_order(previous: &HashMap<u64, Amps>, next: &[Allocation]) -> Vec<(u64, Amps)> {
@@ -583,5 +626,40 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn sessions_below_the_switch_current_move_to_one_phase() {
+        // 16 A on three phases for four three-phase sessions: 4 A each, below a 6 A minimum.
+        let circuits = vec![site(16.0)];
+        let chargers: Vec<_> = (1..=4).map(|i| charger(i, vec![0, 1, 2])).collect();
+        let plain = allocate(&circuits, &chargers).unwrap();
+        assert_eq!(
+            plain.iter().filter(|a| a.reason == Reason::Paused).count(),
+            2,
+            "{plain:?}"
+        );
+        let out = allocate_with_phase_switch(&circuits, &chargers, Some(10.0)).unwrap();
+        // All four now fit, each on its own phase or sharing one, never above 16 A a phase.
+        assert!(out.iter().all(|a| a.phases.len() == 1), "{out:?}");
+        assert!(out.iter().all(|a| a.current >= 6.0), "{out:?}");
+        let load = load_per_phase(&circuits, &chargers_with(&chargers, &out), &out, 1);
+        assert!(load.iter().all(|l| *l <= 16.0 + 1e-9), "{load:?}");
+        // Without a switch current nothing moves.
+        assert_eq!(
+            allocate_with_phase_switch(&circuits, &chargers, None).unwrap(),
+            plain
+        );
+    }
+
+    fn chargers_with(chargers: &[ChargerLoad], out: &[Allocation]) -> Vec<ChargerLoad> {
+        chargers
+            .iter()
+            .zip(out)
+            .map(|(c, a)| ChargerLoad {
+                phases: a.phases.clone(),
+                ..c.clone()
+            })
+            .collect()
     }
 }

@@ -117,6 +117,11 @@ pub trait LoadStore: Send + Sync {
     /// Detaches it; false when it was not attached to that circuit.
     async fn detach_charger(&self, circuit_id: i64, charger_id: i64) -> StoreResult<bool>;
 
+    /// The site a charger is attached to, if any.
+    async fn site_of_charger(&self, charger_id: i64) -> StoreResult<Option<i64>>;
+    /// A site by id, whoever owns it (the load controller acts for the system, not a caller).
+    async fn site_by_id(&self, site_id: i64) -> StoreResult<Option<crate::model::Site>>;
+
     /// The chargers among `charger_ids` that have an active transaction.
     async fn chargers_with_sessions(&self, charger_ids: &[i64]) -> StoreResult<Vec<i64>>;
     /// The latest Current.Import and Power.Active.Import samples of each connector of the

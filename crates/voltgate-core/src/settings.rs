@@ -11,6 +11,8 @@ use crate::store::StoreResult;
 /// The charging profile ids Voltgate uses for settings (kept apart from operators' profiles).
 pub const MAX_PROFILE_ID: i32 = 9_900;
 pub const OFFLINE_PROFILE_ID: i32 = 9_901;
+/// The load controller's dynamic limit (`crate::load_control`).
+pub const DYNAMIC_PROFILE_ID: i32 = 9_902;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChargerSettings {
@@ -57,6 +59,8 @@ impl ChargerSettings {
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
     async fn settings(&self, charger_id: i64) -> StoreResult<SettingsState>;
+    /// The stored settings of each of `charger_ids` that has any (one query for a site).
+    async fn settings_of(&self, charger_ids: &[i64]) -> StoreResult<Vec<(i64, ChargerSettings)>>;
     async fn save_settings(&self, charger_id: i64, settings: &ChargerSettings) -> StoreResult<()>;
     /// Records the outcome of applying them (`applied`, `pending`, `failed`).
     async fn settings_outcome(

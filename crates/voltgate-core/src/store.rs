@@ -485,6 +485,7 @@ pub trait Store:
     + crate::lab::LabStore
     + crate::settings::SettingsStore
     + crate::load::LoadStore
+    + crate::smart::SmartStore
     + 'static
 {
 }
@@ -501,6 +502,7 @@ impl<T> Store for T where
         + crate::lab::LabStore
         + crate::settings::SettingsStore
         + crate::load::LoadStore
+        + crate::smart::SmartStore
         + 'static
 {
 }

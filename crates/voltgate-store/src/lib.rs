@@ -11,6 +11,7 @@ mod migrate;
 mod reports;
 mod settings;
 mod sites;
+mod smart;
 mod sql;
 pub mod testing;
 

@@ -222,6 +222,31 @@ impl LoadStore for Db {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn site_of_charger(&self, charger_id: i64) -> StoreResult<Option<i64>> {
+        let row = sqlx::query("SELECT site_id FROM chargers WHERE id = $1")
+            .bind(charger_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(match row {
+            Some(r) => r.opt_i64("site_id")?,
+            None => None,
+        })
+    }
+
+    async fn site_by_id(&self, site_id: i64) -> StoreResult<Option<voltgate_core::model::Site>> {
+        let row = sqlx::query("SELECT team_id FROM sites WHERE id = $1")
+            .bind(site_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err)?;
+        let Some(team_id) = row.map(|r| r.i64("team_id")).transpose()? else {
+            return Ok(None);
+        };
+        use voltgate_core::store::SiteStore;
+        self.find_site_by_id(&[team_id], site_id).await
+    }
+
     async fn chargers_with_sessions(&self, charger_ids: &[i64]) -> StoreResult<Vec<i64>> {
         let mut sql = Sql::new("SELECT DISTINCT charger_id FROM transactions WHERE status = ");
         sql.bind("active")

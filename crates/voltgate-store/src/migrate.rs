@@ -36,6 +36,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_load_management.sql"),
         include_str!("../migrations/postgres/0005_load_management.sql"),
     ),
+    (
+        6,
+        "smart_charging",
+        include_str!("../migrations/sqlite/0006_smart_charging.sql"),
+        include_str!("../migrations/postgres/0006_smart_charging.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx::Error> {

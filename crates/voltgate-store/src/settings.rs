@@ -44,6 +44,30 @@ impl SettingsStore for Db {
         })
     }
 
+    async fn settings_of(&self, charger_ids: &[i64]) -> StoreResult<Vec<(i64, ChargerSettings)>> {
+        let mut sql = Sql::new(
+            "SELECT charger_id, max_charge_current, min_charge_current, max_charge_phases, offline_charge_current, \
+             offline_charge_phase, meter_value_interval FROM charger_settings WHERE ",
+        );
+        sql.bind_in("charger_id", charger_ids);
+        let rows = sql.query().fetch_all(self.pool()).await.map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.i64("charger_id")?,
+                    ChargerSettings {
+                        max_charge_current: r.opt_f64("max_charge_current")?,
+                        min_charge_current: r.opt_f64("min_charge_current")?,
+                        max_charge_phases: r.opt_i64("max_charge_phases")?.map(|v| v as i32),
+                        offline_charge_current: r.opt_f64("offline_charge_current")?,
+                        offline_charge_phase: r.opt_i64("offline_charge_phase")?.map(|v| v as i32),
+                        meter_value_interval: r.opt_i64("meter_value_interval")?.map(|v| v as i32),
+                    },
+                ))
+            })
+            .collect()
+    }
+
     async fn save_settings(&self, charger_id: i64, s: &ChargerSettings) -> StoreResult<()> {
         let mut sql = Sql::new(
             "INSERT INTO charger_settings (charger_id, max_charge_current, min_charge_current, max_charge_phases, \

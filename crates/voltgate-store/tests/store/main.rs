@@ -3,6 +3,7 @@
 
 mod lab;
 mod load;
+mod smart;
 
 use time::macros::datetime;
 use uuid::Uuid;
