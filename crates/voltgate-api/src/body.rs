@@ -58,6 +58,16 @@ impl Body {
         self
     }
 
+    /// Whether any field failed so far (to skip checks that need valid values).
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// Whether `field` already has an error (so a second message would only repeat it).
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.contains_key(&format!("{}{field}", self.prefix))
+    }
+
     pub fn error(&mut self, field: &str, message: &str) {
         self.errors
             .entry(format!("{}{field}", self.prefix))

@@ -30,6 +30,8 @@ pub struct ApiState {
     pub rate_limiter: Arc<ratelimit::RateLimiter>,
     /// Sends commands to chargers (through core's `ChargerLink` port).
     pub commands: Arc<voltgate_core::command_service::CommandService>,
+    /// Computes allocations and hears what changes them.
+    pub load: Arc<voltgate_core::load_control::LoadController>,
 }
 
 impl std::fmt::Debug for ApiState {

@@ -27,6 +27,7 @@ use crate::ApiState;
         settings::show, settings::update,
         licenses::show, licenses::update, licenses::products,
         load::show, load::update, load::list_circuits, load::create_circuit, load::show_circuit, load::update_circuit, load::delete_circuit, load::attach_charger, load::detach_charger, load::power_usage,
+        smart::show, smart::update, smart::list_prices, smart::import_prices,
         v2::create,
     ),
     modifiers(&BearerAuth),

@@ -114,6 +114,12 @@ impl LoadEvents {
         self.send(Event::Online(charger_id));
     }
 
+    /// It moved to another site, or its license changed: forget what it was sent and where it
+    /// was, so both its old and new site are recomputed and it gets its limit afresh.
+    pub fn charger_moved(&self, charger_id: i64) {
+        self.send(Event::Online(charger_id));
+    }
+
     /// The site's fuse, available current, circuits or smart charging changed.
     pub fn site_changed(&self, site_id: i64) {
         self.send(Event::Site(site_id));
@@ -194,8 +200,18 @@ fn amps_value(r: &LatestReading) -> Option<Amps> {
     })
 }
 
+/// Whether a site has load management: a fuse, an available current or circuits.
+fn configured(settings: &LoadSettings, circuits: usize) -> bool {
+    settings.max_current.is_some()
+        || settings.available_current.is_some()
+        || settings.available_current_phase1.is_some()
+        || settings.available_current_phase2.is_some()
+        || settings.available_current_phase3.is_some()
+        || circuits > 0
+}
+
 /// Every charger of the site.
-async fn site_chargers(store: &dyn Store, site: &Site) -> StoreResult<Vec<Charger>> {
+pub async fn site_chargers(store: &dyn Store, site: &Site) -> StoreResult<Vec<Charger>> {
     let mut out = Vec::new();
     for page in 1.. {
         let got = store
@@ -267,12 +283,7 @@ impl LoadController {
         let smart_settings = store.smart_settings(site.id).await?;
         let plan = self.plan(site, &smart_settings, now).await?;
         let limits = settings.phase_limits(UNLIMITED);
-        let managed = settings.max_current.is_some()
-            || settings.available_current.is_some()
-            || settings.available_current_phase1.is_some()
-            || settings.available_current_phase2.is_some()
-            || settings.available_current_phase3.is_some()
-            || !records.is_empty();
+        let managed = configured(&settings, records.len());
 
         // The site's fuse is circuit 0; the others keep their ids.
         let mut circuits = vec![Circuit {
@@ -480,6 +491,13 @@ impl LoadController {
     /// Recomputes the site and sends what changed: decreases first, then increases. Returns
     /// whether every change was accepted.
     pub async fn control(&self, site: &Site) -> StoreResult<bool> {
+        // Most events come from sites without load management: two reads, nothing to do.
+        if !self.sent().values().any(|s| s.site_id == site.id) {
+            let settings = self.store.load_settings(site.id).await?;
+            if !configured(&settings, self.store.list_circuits(site.id).await?.len()) {
+                return Ok(true);
+            }
+        }
         let computed = self.compute(site).await?;
         let now = self.clock.now();
         let refresh_before = now
@@ -612,6 +630,8 @@ impl LoadController {
     async fn run(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<Event>) {
         let busy: Arc<Mutex<HashSet<i64>>> = Arc::default();
         let again: Arc<Mutex<HashSet<i64>>> = Arc::default();
+        // Consecutive failed rounds per site: retries back off from 1 s to a quarter of the TTL.
+        let failures: Arc<Mutex<HashMap<i64, u32>>> = Arc::default();
         let tick = (self.config.profile_ttl / 4).max(Duration::from_millis(500));
         let mut timer = tokio::time::interval(tick);
         timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -642,15 +662,14 @@ impl LoadController {
                         sites.insert(id);
                         continue;
                     }
-                    Event::Online(id) => {
-                        self.sent().remove(&id);
-                        site_cache.remove(&id);
-                        id
-                    }
-                    Event::Charger(id) => id,
+                    Event::Online(id) | Event::Charger(id) => id,
                 };
                 if let Some(old) = self.sent().get(&charger).map(|s| s.site_id) {
                     sites.insert(old);
+                }
+                if matches!(event, Event::Online(_)) {
+                    self.sent().remove(&charger);
+                    site_cache.remove(&charger);
                 }
                 let site = match site_cache.get(&charger) {
                     Some((site, _)) => *site,
@@ -679,7 +698,8 @@ impl LoadController {
                         .insert(site_id);
                     continue;
                 }
-                let (this, busy, again) = (self.clone(), busy.clone(), again.clone());
+                let (this, busy, again, failures) =
+                    (self.clone(), busy.clone(), again.clone(), failures.clone());
                 tokio::spawn(async move {
                     let outcome = match this.store.site_by_id(site_id).await {
                         Ok(Some(site)) => this.control(&site).await,
@@ -700,8 +720,20 @@ impl LoadController {
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .remove(&site_id);
+                    let failed = {
+                        let mut failures = failures.lock().unwrap_or_else(|e| e.into_inner());
+                        if retry {
+                            let n = failures.entry(site_id).or_insert(0);
+                            *n = n.saturating_add(1);
+                            *n
+                        } else {
+                            failures.remove(&site_id);
+                            0
+                        }
+                    };
                     if retry {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        let delay = Duration::from_secs(1 << failed.min(8)).min(tick);
+                        tokio::time::sleep(delay).await;
                     }
                     if retry || rerun {
                         this.events.site_changed(site_id);
@@ -709,6 +741,41 @@ impl LoadController {
                 });
             }
         }
+    }
+}
+
+impl LoadController {
+    /// What the offline fallbacks of the site's chargers add up to per site phase, with
+    /// `next` as the settings of `charger_id`: an offline current on phase mask 1, 2 or 4 loads
+    /// L1, L2 or L3; on 7 or automatic, all three. Chargers without an override count nothing
+    /// (they keep whatever their own firmware does).
+    pub async fn offline_load(
+        &self,
+        site: &Site,
+        charger_id: i64,
+        next: &ChargerSettings,
+    ) -> StoreResult<[Amps; 3]> {
+        let chargers = site_chargers(self.store.as_ref(), site).await?;
+        let ids: Vec<i64> = chargers.iter().map(|c| c.id).collect();
+        let mut all: HashMap<i64, ChargerSettings> =
+            self.store.settings_of(&ids).await?.into_iter().collect();
+        all.insert(charger_id, next.clone());
+        let mut load = [0.0; 3];
+        for s in all.values() {
+            let Some(a) = s.offline_charge_current.filter(|a| *a >= 0.0) else {
+                continue;
+            };
+            let phases: &[usize] = match s.offline_charge_phase {
+                Some(1) => &[0],
+                Some(2) => &[1],
+                Some(4) => &[2],
+                _ => &[0, 1, 2],
+            };
+            for p in phases {
+                load[*p] += a;
+            }
+        }
+        Ok(load)
     }
 }
 

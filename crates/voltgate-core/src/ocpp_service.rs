@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::clock::Clock;
 use crate::error::StoreError;
+use crate::load_control::LoadEvents;
 use crate::metrics::Metrics;
 use crate::model::{BootInfo, LogEntry, MeterSample};
 use crate::store::{BatchItem, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, Store};
@@ -75,6 +76,7 @@ pub struct OcppService {
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
     settings: OcppSettings,
+    load: LoadEvents,
 }
 
 impl std::fmt::Debug for OcppService {
@@ -99,7 +101,14 @@ impl OcppService {
             clock,
             metrics,
             settings,
+            load: LoadEvents::default(),
         }
+    }
+
+    /// Reports sessions, meter values and connections to the load controller.
+    pub fn with_load_events(mut self, load: LoadEvents) -> Self {
+        self.load = load;
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -130,6 +139,7 @@ impl OcppService {
             at: self.now(),
         };
         self.batch.send(item).await;
+        self.load.charger_changed(charger_id);
         Ok(())
     }
 
@@ -147,6 +157,7 @@ impl OcppService {
             at: now,
         };
         self.batch.send_durable(item).await?;
+        self.load.charger_online(charger_id);
         Ok(BootDecision {
             accepted: true,
             interval_seconds: self.settings.heartbeat_interval_seconds,
@@ -223,6 +234,7 @@ impl OcppService {
     /// still recorded, so its stop will find it, and the tag is answered `ConcurrentTx`.
     pub async fn start_transaction(&self, start: StartTx) -> Result<(i64, IdTagInfo), StoreError> {
         let tag = IdTag::parse(&start.id_tag).map_err(|e| StoreError::Database(e.0))?;
+        let charger_id = start.charger_id;
         let mut info = self.authorize(start.charger_id, &tag).await?;
         let started = Instant::now();
         let outcome = self.store.start_transaction(start).await?;
@@ -238,6 +250,7 @@ impl OcppService {
             }
             StartOutcome::Duplicate { id } => id,
         };
+        self.load.charger_changed(charger_id);
         Ok((id, info))
     }
 
@@ -254,6 +267,7 @@ impl OcppService {
         self.metrics
             .database_latency
             .observe(started.elapsed().as_secs_f64());
+        self.load.charger_changed(charger_id);
         let info = match tag {
             Some(tag) => Some(self.authorize(charger_id, &tag).await?),
             None => None,
@@ -266,9 +280,23 @@ impl OcppService {
         if samples.is_empty() {
             return Ok(());
         }
+        let charger_id = samples[0].charger_id;
+        let multi = samples.iter().any(|m| m.charger_id != charger_id);
+        let chargers: Vec<i64> = if multi {
+            let mut ids: Vec<i64> = samples.iter().map(|m| m.charger_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        } else {
+            vec![charger_id]
+        };
         self.batch
             .send_durable(BatchItem::MeterValues(samples))
-            .await
+            .await?;
+        for id in chargers {
+            self.load.charger_changed(id);
+        }
+        Ok(())
     }
 
     /// Queues a frame for the message log (not waited for).

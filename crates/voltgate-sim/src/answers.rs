@@ -288,6 +288,7 @@ fn set_profile(
         _ => {}
     }
     station.profiles.install(profile);
+    station.reevaluate_all(Instant::now(), OffsetDateTime::now_utc());
     effects.push(Effect::Reevaluate);
     status("Accepted")
 }
@@ -300,6 +301,7 @@ fn clear_profile(station: &mut Station, effects: &mut Vec<Effect>, payload: &Val
         .and_then(Value::as_str);
     let level = integer(payload, "stackLevel")?.and_then(|v| i32::try_from(v).ok());
     let removed = station.profiles.clear(id, connector, purpose, level);
+    station.reevaluate_all(Instant::now(), OffsetDateTime::now_utc());
     effects.push(Effect::Reevaluate);
     status(if removed > 0 { "Accepted" } else { "Unknown" })
 }

@@ -162,6 +162,15 @@ impl Station {
         before_offer != state.offered_a || before_draw != state.meter.current_a()
     }
 
+    /// Recomputes every connector's offer. Called before a profile change is answered, so the
+    /// meters follow a new limit before the central system hears it was accepted (and can
+    /// raise another charger's limit against the current this one gave up).
+    pub fn reevaluate_all(&mut self, now: Instant, at: OffsetDateTime) {
+        for connector in 1..self.connectors.len() as u32 {
+            self.reevaluate(connector, now, at);
+        }
+    }
+
     /// How the charger would authorize `id_tag` on its own: the local list first, then the
     /// cache (OCPP 1.6, 3.5.3), each only when enabled; `None` when neither knows it or the
     /// entry expired.

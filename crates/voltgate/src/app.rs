@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use voltgate_core::command_service::CommandService;
+use voltgate_core::load_control::{LoadController, LoadEvents};
 use voltgate_core::ocpp_service::{OcppService, OcppSettings};
 use voltgate_core::writer::{batch_channel, BatchWriter};
 use voltgate_core::{Metrics, Store, SystemClock};
@@ -34,6 +35,7 @@ pub struct Application {
     api_state: voltgate_api::ApiState,
     lab: voltgate_lab::Lab,
     writer: BatchWriter,
+    load_task: tokio::task::JoinHandle<()>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
     admin_token: Option<String>,
@@ -91,13 +93,18 @@ impl Application {
         let settings = OcppSettings {
             heartbeat_interval_seconds: config.heartbeat_interval,
         };
-        let service = Arc::new(OcppService::new(
-            store.clone(),
-            batch,
-            Arc::new(SystemClock),
-            metrics.clone(),
-            settings,
-        ));
+        // Sessions, meter values and connections reach the load controller through these.
+        let (load_events, load_receiver) = LoadEvents::channel();
+        let service = Arc::new(
+            OcppService::new(
+                store.clone(),
+                batch,
+                Arc::new(SystemClock),
+                metrics.clone(),
+                settings,
+            )
+            .with_load_events(load_events.clone()),
+        );
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
         let gateway_config = GatewayConfig {
@@ -128,7 +135,16 @@ impl Application {
         );
         // Operator -> api -> core -> (ChargerLink port) -> gateway -> charger.
         let link = Arc::new(GatewayLink::new(gateway.registry().clone()));
-        let commands = Arc::new(CommandService::new(store.clone(), link));
+        let commands = Arc::new(CommandService::new(store.clone(), link.clone()));
+        // Events -> load controller -> (ChargerLink port) -> gateway -> charger.
+        let (load, load_task) = LoadController::start(
+            store.clone(),
+            link,
+            Arc::new(SystemClock),
+            config.load_control.clone(),
+            load_events,
+            load_receiver,
+        );
         let api_state = voltgate_api::ApiState {
             store,
             metrics,
@@ -137,6 +153,7 @@ impl Application {
                 config.api_rate_limit,
             )),
             commands,
+            load,
         };
 
         let api_listener = TcpListener::bind(config.api_listen)
@@ -179,6 +196,7 @@ impl Application {
             api_state,
             lab,
             writer,
+            load_task,
             shutdown,
             tracker,
             admin_token: boot.new_token,
@@ -218,6 +236,7 @@ impl Application {
             api_state,
             lab,
             writer,
+            load_task,
             shutdown,
             tracker,
             ..
@@ -262,6 +281,7 @@ impl Application {
         {
             tracing::warn!("some charger connections did not close within 10 s");
         }
+        load_task.abort();
         writer_stop.cancel();
         if tokio::time::timeout(Duration::from_secs(30), writer_task)
             .await

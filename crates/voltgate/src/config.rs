@@ -115,6 +115,9 @@ pub struct Config {
     pub print_admin_token: bool,
     /// How simulated chargers behave (not flags: tests shorten the demo's sessions).
     pub lab: voltgate_lab::LabSettings,
+    /// Load management timing: how long dynamic limits stay valid on chargers, how long events
+    /// are gathered (not flags: tests shorten the TTL to see the offline fallback).
+    pub load_control: voltgate_core::load_control::LoadControlConfig,
 }
 
 impl Config {
@@ -183,6 +186,7 @@ impl Config {
             max_messages_per_second: 100,
             print_admin_token: true,
             lab: voltgate_lab::LabSettings::default(),
+            load_control: Default::default(),
             data_dir,
         })
     }

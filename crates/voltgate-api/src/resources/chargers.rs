@@ -318,6 +318,7 @@ pub(crate) async fn update(
         return Err(ApiError::Forbidden);
     }
     state.store.update_charger(charger.id, patch).await?;
+    state.load.events().charger_moved(charger.id);
     let charger = state
         .store
         .find_charger(&[charger.team_id], charger.uuid)

@@ -122,6 +122,7 @@ pub(crate) async fn update(
         .store
         .update_connector(charger.id, view.connector_id, patch)
         .await?;
+    state.load.events().charger_changed(charger.id);
     let (_, view) = find(&state, &caller, &charger.uuid.to_string(), &connector_id).await?;
     Ok(data(view))
 }

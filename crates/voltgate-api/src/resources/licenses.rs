@@ -111,6 +111,7 @@ pub(crate) async fn update(
         ..Default::default()
     };
     state.store.update_charger(c.id, patch).await?;
+    state.load.events().charger_moved(c.id);
     let c = visible_charger(&state, &caller, &charger).await?;
     Ok(data(Licenses {
         smart: c.license_smart,

@@ -11,12 +11,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::Serialize;
-use time::OffsetDateTime;
-use voltgate_core::allocation::{self, ChargerLoad, Circuit, Reason};
 use voltgate_core::load::{CircuitFields, CircuitRecord, LatestReading, LoadSettings};
+use voltgate_core::load_control;
 use voltgate_core::model::{Charger, Site};
-use voltgate_core::store::ChargerQuery;
-use voltgate_core::PageRequest;
 
 use super::chargers::visible_charger;
 use super::path_uuid;
@@ -56,13 +53,7 @@ pub(crate) fn router() -> Router<ApiState> {
 }
 
 /// The largest current accepted anywhere, and what an unset limit stands for.
-const MAX_AMPS: f64 = 10_000.0;
-/// A charger's defaults when its settings say nothing (seed 003: 32 A, 6 A, three phases).
-const DEFAULT_MAX: f64 = 32.0;
-const DEFAULT_MIN: f64 = 6.0;
-const DEFAULT_PHASES: usize = 3;
-/// A reading older than this does not cap a charger's share (it may be from an earlier session).
-const READING_MAX_AGE: time::Duration = time::Duration::minutes(15);
+const MAX_AMPS: f64 = load_control::UNLIMITED;
 
 const PHASE_NAMES: [&str; 3] = ["L1", "L2", "L3"];
 
@@ -110,28 +101,6 @@ pub(crate) struct LoadManagementView {
     pub allocation: Vec<ChargerAllocationView>,
 }
 
-/// Every charger of the site.
-async fn site_chargers(state: &ApiState, site: &Site) -> ApiResult<Vec<Charger>> {
-    let mut out = Vec::new();
-    for page in 1.. {
-        let got = state
-            .store
-            .list_chargers(&ChargerQuery {
-                team_ids: vec![site.team_id],
-                site_id: Some(site.id),
-                page: PageRequest::new(page, PageRequest::MAX_PER_PAGE),
-                ..Default::default()
-            })
-            .await?;
-        let n = got.items.len() as u64;
-        out.extend(got.items);
-        if n < PageRequest::MAX_PER_PAGE {
-            break;
-        }
-    }
-    Ok(out)
-}
-
 fn amps_value(r: &LatestReading) -> Option<f64> {
     let v: f64 = r.value.trim().parse().ok()?;
     Some(match r.unit.as_deref() {
@@ -141,146 +110,41 @@ fn amps_value(r: &LatestReading) -> Option<f64> {
     })
 }
 
-/// Computes the site's live allocation with `voltgate_core::allocation::allocate`.
+/// The site's live allocation, as the load controller computes it.
 async fn site_allocation(
     state: &ApiState,
     site: &Site,
-    settings: &LoadSettings,
-) -> ApiResult<([f64; 3], [f64; 3], Vec<ChargerAllocationView>)> {
-    let limits = settings.phase_limits(MAX_AMPS);
-    let records = state.store.list_circuits(site.id).await?;
-    let attached = state.store.circuit_chargers(site.id).await?;
-    let chargers = site_chargers(state, site).await?;
-    let ids: Vec<i64> = chargers.iter().map(|c| c.id).collect();
-    let connectors = state.store.list_connectors(&ids).await?;
-    let active = state.store.chargers_with_sessions(&ids).await?;
-    let readings = state.store.latest_readings(&ids).await?;
-    let now = OffsetDateTime::now_utc();
-
-    // The site's fuse is circuit 0; the others keep their ids.
-    let mut circuits = vec![Circuit {
-        id: 0,
-        parent: None,
-        max_current: limits,
-    }];
-    for c in &records {
-        circuits.push(Circuit {
-            id: c.id as u64,
-            parent: Some(c.parent_id.unwrap_or(0) as u64),
-            max_current: [c.max_current; 3],
-        });
-    }
-    let by_id: HashMap<i64, &CircuitRecord> = records.iter().map(|c| (c.id, c)).collect();
-    // A single-phase circuit on the path makes a charger single-phase.
-    let single_phase_path = |mut at: Option<i64>| {
-        let mut hops = 0;
-        while let Some(id) = at {
-            let Some(c) = by_id.get(&id) else { break };
-            if c.phases == 1 {
-                return true;
-            }
-            at = c.parent_id;
-            hops += 1;
-            if hops > records.len() {
-                break;
-            }
-        }
-        false
-    };
-
-    let mut loads = Vec::with_capacity(chargers.len());
-    let mut extra = Vec::with_capacity(chargers.len());
-    for ch in &chargers {
-        let s = state.store.settings(ch.id).await?.settings;
-        let attach = attached.iter().find(|a| a.charger_id == ch.id);
-        let mut phases = s
-            .max_charge_phases
-            .map(|p| p.clamp(1, 3) as usize)
-            .unwrap_or(DEFAULT_PHASES);
-        if single_phase_path(attach.map(|a| a.circuit_id)) {
-            phases = 1;
-        }
-        let rotation = connectors
-            .iter()
-            .filter(|c| c.charger_id == ch.id)
-            .min_by_key(|c| c.connector_id)
-            .and_then(|c| c.phase_rotation.clone());
-        let is_active = active.contains(&ch.id);
-        let measured = readings
-            .iter()
-            .filter(|r| {
-                r.charger_id == ch.id
-                    && r.measurand == "Current.Import"
-                    && now - r.timestamp <= READING_MAX_AGE
-            })
-            .filter_map(amps_value)
-            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-        let max = s.max_charge_current.unwrap_or(DEFAULT_MAX);
-        let min = s
-            .min_charge_current
-            .or(settings.minimum_current)
-            .unwrap_or(DEFAULT_MIN)
-            .min(max);
-        loads.push(ChargerLoad {
-            id: ch.id as u64,
-            circuit: attach.map_or(0, |a| a.circuit_id as u64),
-            phases: allocation::phases_from_rotation(rotation.as_deref(), phases),
-            priority: attach.map_or(0, |a| a.priority),
-            min_current: min,
-            max_current: max,
-            managed: ch.license_smart,
-            active: is_active,
-            measured_draw: if is_active { measured } else { None },
-        });
-        extra.push((
-            attach.and_then(|a| by_id.get(&a.circuit_id).map(|c| c.uuid.to_string())),
-            measured,
-        ));
-    }
-    let result = allocation::allocate(&circuits, &loads)
-        .map_err(|e| ApiError::Internal(format!("allocation: {e}")))?;
-    let mut per_phase = [0.0; 3];
-    let mut views = Vec::with_capacity(result.len());
-    for a in result {
-        let Some(i) = loads.iter().position(|l| l.id == a.charger) else {
-            continue;
-        };
-        let (ch, load, (circuit_uuid, measured)) = (&chargers[i], &loads[i], &extra[i]);
-        for p in &a.phases {
-            per_phase[*p] += a.current;
-        }
-        views.push(ChargerAllocationView {
-            uuid: ch.uuid.to_string(),
-            identity: ch.identity.clone(),
-            circuit_uuid: circuit_uuid.clone(),
-            priority: load.priority,
-            phases: a
+) -> ApiResult<(LoadSettings, [f64; 3], [f64; 3], Vec<ChargerAllocationView>)> {
+    let computed = state.load.compute(site).await?;
+    let per_phase = computed.per_phase();
+    let views = computed
+        .entries
+        .iter()
+        .map(|e| ChargerAllocationView {
+            uuid: e.charger.uuid.to_string(),
+            identity: e.charger.identity.clone(),
+            circuit_uuid: e.circuit_uuid.map(|u| u.to_string()),
+            priority: e.load.priority,
+            phases: e
+                .allocation
                 .phases
                 .iter()
                 .map(|p| PHASE_NAMES[*p].to_owned())
                 .collect(),
-            current: (a.current * 10.0).floor() / 10.0,
-            reason: match a.reason {
-                Reason::Idle => "idle",
-                Reason::Unmanaged => "unmanaged",
-                Reason::Paused => "paused",
-                Reason::AtCap => "at_cap",
-                Reason::CircuitLimit => "circuit_limit",
-            }
-            .to_owned(),
-            min_current: load.min_current,
-            max_current: load.max_current,
-            managed: load.managed,
-            active: load.active,
-            measured_current: *measured,
-        });
-    }
-    Ok((limits, per_phase, views))
+            current: (e.allocation.current * 10.0).floor() / 10.0,
+            reason: load_control::reason_name(e.allocation.reason).to_owned(),
+            min_current: e.load.min_current,
+            max_current: e.load.max_current,
+            managed: e.load.managed,
+            active: e.load.active,
+            measured_current: e.measured,
+        })
+        .collect();
+    Ok((computed.settings, computed.limits, per_phase, views))
 }
 
 async fn load_view(state: &ApiState, site: &Site) -> ApiResult<LoadManagementView> {
-    let s = state.store.load_settings(site.id).await?;
-    let (limits, per_phase, allocation) = site_allocation(state, site, &s).await?;
+    let (s, limits, per_phase, allocation) = site_allocation(state, site).await?;
     Ok(LoadManagementView {
         max_current: s.max_current,
         available_current: s.available_current,
@@ -392,6 +256,7 @@ pub(crate) async fn update(
         return Err(ApiError::Forbidden);
     }
     state.store.save_load_settings(site.id, &next).await?;
+    state.load.events().site_changed(site.id);
     Ok(data(load_view(&state, &site).await?))
 }
 
@@ -429,7 +294,7 @@ async fn circuit_views(
     let chargers = if attached.is_empty() {
         vec![]
     } else {
-        site_chargers(state, site).await?
+        load_control::site_chargers(state.store.as_ref(), site).await?
     };
     let uuid_of: HashMap<i64, String> =
         records.iter().map(|c| (c.id, c.uuid.to_string())).collect();
@@ -593,6 +458,7 @@ pub(crate) async fn create_circuit(
         return Err(ApiError::Forbidden);
     }
     let c = state.store.create_circuit(site.id, &fields).await?;
+    state.load.events().site_changed(site.id);
     Ok((
         StatusCode::CREATED,
         data(one_view(&state, &site, c.id).await?),
@@ -623,6 +489,7 @@ pub(crate) async fn update_circuit(
         return Err(ApiError::Forbidden);
     }
     state.store.update_circuit(c.id, &fields).await?;
+    state.load.events().site_changed(site.id);
     Ok(data(one_view(&state, &site, c.id).await?))
 }
 
@@ -645,6 +512,7 @@ pub(crate) async fn delete_circuit(
         ));
     }
     state.store.delete_circuit(c.id).await?;
+    state.load.events().site_changed(site.id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -689,6 +557,7 @@ pub(crate) async fn attach_charger(
         .store
         .attach_charger(c.id, charger.id, priority as i32)
         .await?;
+    state.load.events().site_changed(site.id);
     Ok(data(one_view(&state, &site, c.id).await?))
 }
 
@@ -707,6 +576,7 @@ pub(crate) async fn detach_charger(
         return Err(ApiError::Forbidden);
     }
     if state.store.detach_charger(c.id, charger.id).await? {
+        state.load.events().site_changed(site.id);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

@@ -11,6 +11,7 @@ pub(crate) mod licenses;
 pub(crate) mod load;
 pub(crate) mod settings;
 pub(crate) mod sites;
+pub(crate) mod smart;
 pub(crate) mod teams;
 pub(crate) mod tokens;
 pub(crate) mod users;
@@ -37,6 +38,7 @@ pub(crate) fn v3_router() -> Router<ApiState> {
         .merge(settings::router())
         .merge(licenses::router())
         .merge(load::router())
+        .merge(smart::router())
 }
 
 pub(crate) fn v2_router() -> Router<ApiState> {

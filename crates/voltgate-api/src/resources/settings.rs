@@ -159,11 +159,17 @@ pub(crate) async fn update(
             );
         }
     }
+    let offline_changed = next.offline_charge_current != current.offline_charge_current
+        || next.offline_charge_phase != current.offline_charge_phase;
+    if offline_changed && !b.has_errors() {
+        offline_within_fuse(&state, &charger, &next, &mut b).await?;
+    }
     b.finish()?;
     if !caller.can_write(charger.team_id) {
         return Err(ApiError::Forbidden);
     }
     state.store.save_settings(charger.id, &next).await?;
+    state.load.events().charger_changed(charger.id);
     let results = match state
         .commands
         .apply_settings(&charger, &next, Duration::from_secs(30))
@@ -177,4 +183,34 @@ pub(crate) async fn update(
         }
     };
     Ok(data(view(state.store.settings(charger.id).await?, results)))
+}
+
+/// Zaptec's rule: the offline currents of a site's chargers, which apply with nobody to share
+/// them out, must fit in the site's fuse on every phase.
+async fn offline_within_fuse(
+    state: &ApiState,
+    charger: &voltgate_core::model::Charger,
+    next: &ChargerSettings,
+    b: &mut Body,
+) -> ApiResult<()> {
+    let Some(site_id) = charger.site_id else {
+        return Ok(());
+    };
+    let Some(fuse) = state.store.load_settings(site_id).await?.max_current else {
+        return Ok(());
+    };
+    let Some(site) = state.store.site_by_id(site_id).await? else {
+        return Ok(());
+    };
+    let load = state.load.offline_load(&site, charger.id, next).await?;
+    if let Some((phase, sum)) = load.iter().enumerate().find(|(_, a)| **a > fuse + 1e-9) {
+        b.error(
+            "offline_charge_current",
+            &format!(
+                "The offline currents of this site's chargers would add up to {sum} A on L{}, above the site's fuse of {fuse} A.",
+                phase + 1
+            ),
+        );
+    }
+    Ok(())
 }

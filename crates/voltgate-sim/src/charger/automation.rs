@@ -41,13 +41,18 @@ pub(super) async fn run(
     let mut last_sample = Instant::now();
     let mut housekeeping = tokio::time::interval(Duration::from_secs(1));
     housekeeping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // The connection may end for good (no reconnect) while the physics go on: the meters keep
+    // following the installed profiles, e.g. falling back to the offline limit when the
+    // central system's dynamic one expires.
+    let mut connected = true;
     while let Some(every) = upgrade().map(|c| c.sample_interval()) {
         let next_sample = every.map(|every| last_sample + every);
         tokio::select! {
             _ = cancel.cancelled() => break,
-            effect = effects.recv() => {
+            effect = effects.recv(), if connected => {
                 let (Some(effect), Some(charger)) = (effect, upgrade()) else {
-                    break;
+                    connected = false;
+                    continue;
                 };
                 charger.apply(effect).await;
             }

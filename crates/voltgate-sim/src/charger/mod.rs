@@ -280,6 +280,13 @@ impl SimCharger {
             .set_local(key, value);
     }
 
+    /// The physical state itself, locked: holding several chargers' locks at once gives one
+    /// consistent instant across them (tests summing the current of a site). Hold it briefly:
+    /// the charger cannot answer the central system meanwhile.
+    pub fn lock_station(&self) -> MutexGuard<'_, Station> {
+        self.inner.shared.station()
+    }
+
     /// The meter register of a connector now, in Wh.
     pub fn meter_wh(&self, connector: u32) -> Result<u64, SimError> {
         self.with_connector(connector, |c| c.meter.register_wh(Instant::now()))
