@@ -155,6 +155,11 @@ impl Body {
         Value::Object(self.map.clone()).to_string()
     }
 
+    /// Whether `field` already has an error (so a second, vaguer one is not added).
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.contains_key(&format!("{}{field}", self.prefix))
+    }
+
     pub fn has(&self, field: &str) -> bool {
         self.map.contains_key(field)
     }

@@ -18,6 +18,8 @@ use crate::ApiState;
         tokens::list, tokens::create, tokens::revoke, tokens::create_user,
         teams::show, teams::update, teams::destroy, teams::members, teams::add, teams::set_role, teams::remove,
         sites::list, sites::create, sites::show, sites::update, sites::destroy,
+        site_teams::list, site_teams::show, site_teams::remove, site_teams::grant_sensitive, site_teams::revoke_sensitive, site_teams::asset_access, site_teams::transfer_ownership, site_teams::request_sensitive, site_teams::requests,
+        site_invites::invite, site_invites::accept, site_invites::outbox,
         chargers::list, chargers::create, chargers::show, chargers::update, chargers::destroy,
         connectors::list, connectors::show, connectors::update,
         cards::list, cards::create, cards::show, cards::update, cards::destroy,

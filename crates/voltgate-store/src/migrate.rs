@@ -36,6 +36,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_load_management.sql"),
         include_str!("../migrations/postgres/0005_load_management.sql"),
     ),
+    (
+        7,
+        "site_access",
+        include_str!("../migrations/sqlite/0007_site_access.sql"),
+        include_str!("../migrations/postgres/0007_site_access.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx::Error> {

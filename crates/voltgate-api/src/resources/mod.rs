@@ -10,6 +10,8 @@ pub(crate) mod history;
 pub(crate) mod licenses;
 pub(crate) mod load;
 pub(crate) mod settings;
+pub(crate) mod site_invites;
+pub(crate) mod site_teams;
 pub(crate) mod sites;
 pub(crate) mod teams;
 pub(crate) mod tokens;
@@ -28,6 +30,8 @@ pub(crate) fn v3_router() -> Router<ApiState> {
         .merge(tokens::router())
         .merge(teams::router())
         .merge(sites::router())
+        .merge(site_teams::router())
+        .merge(site_invites::router())
         .merge(chargers::router())
         .merge(connectors::router())
         .merge(cards::router())
