@@ -20,6 +20,7 @@ use crate::ApiState;
         sites::list, sites::create, sites::show, sites::update, sites::destroy,
         site_teams::list, site_teams::show, site_teams::remove, site_teams::grant_sensitive, site_teams::revoke_sensitive, site_teams::asset_access, site_teams::transfer_ownership, site_teams::request_sensitive, site_teams::requests,
         site_invites::invite, site_invites::accept, site_invites::outbox,
+        site_chargers::list, site_chargers::attach, site_chargers::detach, site_chargers::connectors, site_chargers::transactions, site_chargers::team_transactions, site_chargers::audit_log,
         chargers::list, chargers::create, chargers::show, chargers::update, chargers::destroy,
         connectors::list, connectors::show, connectors::update,
         cards::list, cards::create, cards::show, cards::update, cards::destroy,

@@ -494,7 +494,7 @@ impl AccessStore for Db {
     async fn list_outbox(&self, page: PageRequest) -> StoreResult<Page<OutboxEmail>> {
         crate::paginate(
             self.pool(),
-            "SELECT e.uuid, e.recipient, e.subject, e.body, e.created_at",
+            "SELECT e.uuid, e.recipient, e.subject, e.body, e.created_at FROM email_outbox e",
             " FROM email_outbox e",
             Sql::new(""),
             " ORDER BY e.id DESC",
@@ -548,7 +548,8 @@ impl AccessStore for Db {
         filter.bind(team_id);
         crate::paginate(
             self.pool(),
-            "SELECT a.team_id, a.user_id, a.user_email, a.method, a.path, a.status, a.created_at",
+            "SELECT a.team_id, a.user_id, a.user_email, a.method, a.path, a.status, a.created_at \
+             FROM audit_log a",
             " FROM audit_log a",
             filter,
             " ORDER BY a.id DESC",

@@ -10,4 +10,5 @@ mod rpc_rules;
 mod session;
 mod settings;
 mod simulator;
+mod site_access;
 mod support;
