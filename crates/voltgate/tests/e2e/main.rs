@@ -4,6 +4,7 @@
 mod actions;
 mod api;
 mod connection;
+mod isolation;
 mod load_management;
 mod process;
 mod rpc_rules;
