@@ -12,13 +12,16 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
+/// (bucket, user) -> (window start, requests in it).
+type Windows = HashMap<(&'static str, i64), (Instant, u32)>;
+
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: u32,
     window: Duration,
     /// (bucket, user) -> (window start, requests in it). Bucket "" is the per-user limit; named
     /// buckets are the tighter per-operation limits (e.g. invitations, 5 per minute).
-    users: Mutex<HashMap<(&'static str, i64), (Instant, u32)>>,
+    users: Mutex<Windows>,
 }
 
 impl RateLimiter {
