@@ -1,10 +1,13 @@
-//! Who is calling: a personal access token (`Authorization: Bearer ...`) resolves to a user and
-//! the teams they belong to. Everything the caller can see is scoped by those teams, so another
-//! team's object is simply not found (404, never 403: existence is not revealed).
+//! Who is calling: a personal access token (`Authorization: Bearer ...`) resolves to a user, the
+//! teams they belong to and the site grants of those teams. Everything the caller can see is
+//! scoped by these (see `access.rs`), so another team's object is simply not found (404, never
+//! 403: existence is not revealed).
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
+use time::OffsetDateTime;
+use voltgate_core::access::{Scope, SiteGrant};
 use voltgate_core::auth::hash_token;
 use voltgate_core::model::{Membership, User};
 use voltgate_core::types::TeamRole;
@@ -16,6 +19,10 @@ use crate::ApiState;
 pub struct Caller {
     pub user: User,
     pub memberships: Vec<Membership>,
+    /// Site grants held by the caller's teams (other teams' sites they may see).
+    pub grants: Vec<SiteGrant>,
+    /// What the caller may see, folded from memberships and grants at the start of the request.
+    pub scope: Scope,
 }
 
 impl Caller {
@@ -80,6 +87,17 @@ impl FromRequestParts<ApiState> for Caller {
             return Err(ApiError::TooManyRequests { retry_after });
         }
         let memberships = state.store.memberships(user.id).await?;
-        Ok(Caller { user, memberships })
+        let team_ids: Vec<i64> = memberships.iter().map(|m| m.team.id).collect();
+        let grants = state.store.grants_for_teams(&team_ids).await?;
+        let scope = Scope::new(team_ids, &grants, OffsetDateTime::now_utc());
+        if let Some(slot) = parts.extensions.get::<crate::audit::ActorSlot>() {
+            slot.set(&user, &memberships);
+        }
+        Ok(Caller {
+            user,
+            memberships,
+            grants,
+            scope,
+        })
     }
 }

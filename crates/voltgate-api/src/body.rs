@@ -63,11 +63,6 @@ impl Body {
         !self.errors.is_empty()
     }
 
-    /// Whether `field` already has an error (so a second message would only repeat it).
-    pub fn has_error(&self, field: &str) -> bool {
-        self.errors.contains_key(&format!("{}{field}", self.prefix))
-    }
-
     pub fn error(&mut self, field: &str, message: &str) {
         self.errors
             .entry(format!("{}{field}", self.prefix))
@@ -163,6 +158,11 @@ impl Body {
     /// The whole body as JSON text, for the audit trail.
     pub fn to_json(&self) -> String {
         Value::Object(self.map.clone()).to_string()
+    }
+
+    /// Whether `field` already has an error (so a second, vaguer one is not added).
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.contains_key(&format!("{}{field}", self.prefix))
     }
 
     pub fn has(&self, field: &str) -> bool {

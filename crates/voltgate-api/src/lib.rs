@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+mod access;
+mod audit;
 pub mod auth;
 pub mod body;
 pub mod envelope;
@@ -49,6 +51,10 @@ pub fn router(state: ApiState) -> Router {
         .merge(openapi::router())
         .merge(ops::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::record,
+        ))
         .layer(axum::middleware::from_fn(ratelimit::headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -12,11 +12,16 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
+/// (bucket, user) -> (window start, requests in it).
+type Windows = HashMap<(&'static str, i64), (Instant, u32)>;
+
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: u32,
     window: Duration,
-    users: Mutex<HashMap<i64, (Instant, u32)>>,
+    /// (bucket, user) -> (window start, requests in it). Bucket "" is the per-user limit; named
+    /// buckets are the tighter per-operation limits (e.g. invitations, 5 per minute).
+    users: Mutex<Windows>,
 }
 
 impl RateLimiter {
@@ -30,21 +35,26 @@ impl RateLimiter {
 
     /// Counts a request: the requests left in the window, or the seconds until it resets.
     pub fn check(&self, user_id: i64) -> Result<u32, u64> {
+        self.check_bucket("", self.limit, user_id)
+    }
+
+    /// Counts one use of a rate-limited operation (`bucket`, at most `limit` per window).
+    pub fn check_bucket(&self, bucket: &'static str, limit: u32, user_id: i64) -> Result<u32, u64> {
         let now = Instant::now();
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
         if users.len() > 100_000 {
             users.retain(|_, (start, _)| now.duration_since(*start) < self.window);
         }
-        let entry = users.entry(user_id).or_insert((now, 0));
+        let entry = users.entry((bucket, user_id)).or_insert((now, 0));
         if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }
-        if entry.1 >= self.limit {
+        if entry.1 >= limit {
             let reset = self.window.saturating_sub(now.duration_since(entry.0));
             return Err(reset.as_secs().max(1));
         }
         entry.1 += 1;
-        Ok(self.limit - entry.1)
+        Ok(limit - entry.1)
     }
 
     pub fn limit(&self) -> u32 {
@@ -82,5 +92,11 @@ mod tests {
         let retry = r.check(1).unwrap_err();
         assert!((1..=60).contains(&retry));
         assert_eq!(r.check(2), Ok(1), "another user has their own window");
+        assert_eq!(
+            r.check_bucket("invites", 1, 2),
+            Ok(0),
+            "a named bucket counts apart from the per-user limit"
+        );
+        assert!(r.check_bucket("invites", 1, 2).is_err());
     }
 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use voltgate_core::access::Permissions;
 use voltgate_core::model::{
     Card, Charger, Connector, Membership, Site, StoredLogEntry, StoredMeterValue, Team,
     Transaction, User,
@@ -89,12 +90,32 @@ pub struct SiteView {
     pub longitude: Option<f64>,
     pub timezone: String,
     pub chargers_count: i64,
+    pub permissions: PermissionsView,
     pub created_at: String,
     pub updated_at: String,
 }
 
-impl From<&Site> for SiteView {
-    fn from(s: &Site) -> Self {
+/// What the caller may do with the object (Volttime's `permissions{basic, sensitive, full}`):
+/// see it, see its sensitive data, own it.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct PermissionsView {
+    pub basic: bool,
+    pub sensitive: bool,
+    pub full: bool,
+}
+
+impl From<Permissions> for PermissionsView {
+    fn from(p: Permissions) -> Self {
+        Self {
+            basic: p.basic,
+            sensitive: p.sensitive,
+            full: p.full,
+        }
+    }
+}
+
+impl SiteView {
+    pub fn new(s: &Site, permissions: Permissions) -> Self {
         let a = &s.address;
         let street = [
             a.street.as_deref(),
@@ -135,6 +156,7 @@ impl From<&Site> for SiteView {
             longitude: a.longitude,
             timezone: a.timezone.clone(),
             chargers_count: s.chargers_count,
+            permissions: permissions.into(),
             created_at: format(s.created_at),
             updated_at: format(s.updated_at),
         }
@@ -203,7 +225,10 @@ pub struct ChargerView {
     pub licenses: Licenses,
     pub team_uuid: Uuid,
     pub site_uuid: Option<Uuid>,
-    pub pincode: String,
+    /// Needed to attach the charger to a site; only with sensitive-data access (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pincode: Option<String>,
+    pub permissions: PermissionsView,
     /// Whether the charger must authenticate with HTTP Basic (the password itself is never shown).
     pub has_password: bool,
     pub vendor_id: Option<String>,
@@ -234,7 +259,8 @@ pub struct ChargerView {
 }
 
 impl ChargerView {
-    pub fn new(c: &Charger, connectors: &[Connector]) -> Self {
+    /// The charger as a caller with `permissions` sees it: sensitive fields only with sensitive access.
+    pub fn new(c: &Charger, connectors: &[Connector], permissions: Permissions) -> Self {
         let boot = c.boot.as_ref();
         let b = |f: fn(&voltgate_core::model::BootInfo) -> Option<String>| boot.and_then(f);
         Self {
@@ -254,7 +280,8 @@ impl ChargerView {
             },
             team_uuid: c.team_uuid,
             site_uuid: c.site_uuid,
-            pincode: c.pincode.clone(),
+            pincode: permissions.sensitive.then(|| c.pincode.clone()),
+            permissions: permissions.into(),
             has_password: c.password_hash.is_some(),
             vendor_id: c.vendor_id.clone(),
             vendor_error_code: c.vendor_error_code.clone(),

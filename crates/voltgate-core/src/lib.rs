@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod access;
 pub mod allocation;
 pub mod auth;
 pub mod clock;

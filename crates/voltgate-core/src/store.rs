@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::access::Reach;
 use crate::error::StoreError;
 use crate::model::*;
 use crate::page::{Page, PageRequest};
@@ -43,7 +44,10 @@ pub struct SitePatch {
 
 #[derive(Debug, Clone, Default)]
 pub struct SiteQuery {
+    /// Sites owned by these teams...
     pub team_ids: Vec<i64>,
+    /// ... and these sites (granted to the caller's teams).
+    pub site_ids: Vec<i64>,
     pub search: Option<String>,
     pub sort: Option<Sort>,
     pub page: PageRequest,
@@ -75,7 +79,12 @@ pub struct ChargerPatch {
 
 #[derive(Debug, Clone, Default)]
 pub struct ChargerQuery {
+    /// Chargers owned by these teams ...
     pub team_ids: Vec<i64>,
+    /// ... on these sites (granted with full asset access) ...
+    pub site_ids: Vec<i64>,
+    /// ... and these chargers (granted one by one).
+    pub charger_ids: Vec<i64>,
     pub site_id: Option<i64>,
     pub connection_status: Option<ConnectionStatus>,
     pub status: Option<String>,
@@ -175,7 +184,10 @@ pub enum StopOutcome {
 
 #[derive(Debug, Clone, Default)]
 pub struct TransactionQuery {
+    /// Transactions on chargers of these teams, on these sites and these chargers (a reach).
     pub team_ids: Vec<i64>,
+    pub site_ids: Vec<i64>,
+    pub charger_ids: Vec<i64>,
     pub charger_id: Option<i64>,
     pub site_id: Option<i64>,
     pub status: Option<TransactionStatus>,
@@ -296,8 +308,9 @@ pub trait AccountStore: Send + Sync {
 pub trait SiteStore: Send + Sync {
     async fn create_site(&self, site: NewSite) -> StoreResult<Site>;
     async fn list_sites(&self, query: &SiteQuery) -> StoreResult<Page<Site>>;
-    async fn find_site(&self, team_ids: &[i64], uuid: Uuid) -> StoreResult<Option<Site>>;
-    async fn find_site_by_id(&self, team_ids: &[i64], id: i64) -> StoreResult<Option<Site>>;
+    /// A site within `reach` (its owner teams or grants), by uuid.
+    async fn find_site(&self, reach: &Reach, uuid: Uuid) -> StoreResult<Option<Site>>;
+    async fn find_site_by_id(&self, reach: &Reach, id: i64) -> StoreResult<Option<Site>>;
     async fn update_site(&self, id: i64, patch: SitePatch) -> StoreResult<()>;
     async fn delete_site(&self, id: i64) -> StoreResult<()>;
 }
@@ -307,7 +320,8 @@ pub trait SiteStore: Send + Sync {
 pub trait ChargerStore: Send + Sync {
     async fn create_charger(&self, charger: NewCharger) -> StoreResult<Charger>;
     async fn list_chargers(&self, query: &ChargerQuery) -> StoreResult<Page<Charger>>;
-    async fn find_charger(&self, team_ids: &[i64], uuid: Uuid) -> StoreResult<Option<Charger>>;
+    /// A charger within `reach`, by uuid.
+    async fn find_charger(&self, reach: &Reach, uuid: Uuid) -> StoreResult<Option<Charger>>;
     async fn find_charger_by_identity(&self, identity: &str) -> StoreResult<Option<Charger>>;
     async fn update_charger(&self, id: i64, patch: ChargerPatch) -> StoreResult<()>;
     async fn delete_charger(&self, id: i64) -> StoreResult<()>;
@@ -359,8 +373,8 @@ pub trait CardStore: Send + Sync {
 #[async_trait]
 pub trait HistoryStore: Send + Sync {
     async fn list_transactions(&self, query: &TransactionQuery) -> StoreResult<Page<Transaction>>;
-    async fn find_transaction(&self, team_ids: &[i64], id: i64)
-        -> StoreResult<Option<Transaction>>;
+    /// A transaction on a charger within `reach` (the caller's sensitive reach).
+    async fn find_transaction(&self, reach: &Reach, id: i64) -> StoreResult<Option<Transaction>>;
     async fn list_meter_values(
         &self,
         query: &MeterValueQuery,
@@ -486,6 +500,7 @@ pub trait Store:
     + crate::settings::SettingsStore
     + crate::load::LoadStore
     + crate::smart::SmartStore
+    + crate::access::AccessStore
     + 'static
 {
 }
@@ -503,6 +518,7 @@ impl<T> Store for T where
         + crate::settings::SettingsStore
         + crate::load::LoadStore
         + crate::smart::SmartStore
+        + crate::access::AccessStore
         + 'static
 {
 }

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
+use voltgate_core::access::Reach;
 use voltgate_core::model::{BootInfo, Charger, Connector};
 use voltgate_core::store::{
     ChargerPatch, ChargerQuery, ChargerStore, ConnectorPatch, NewCharger, StoreResult,
@@ -121,14 +122,18 @@ impl ChargerStore for Db {
         .execute(self.pool())
         .await
         .map_err(db_err)?;
-        self.find_charger(&[n.team_id], n.uuid)
+        self.find_charger(&Reach::teams(vec![n.team_id]), n.uuid)
             .await?
             .ok_or(StoreError::NotFound)
     }
 
     async fn list_chargers(&self, q: &ChargerQuery) -> StoreResult<Page<Charger>> {
         let mut f = Sql::new(" WHERE ");
-        f.bind_in("c.team_id", &q.team_ids);
+        f.bind_any_in(&[
+            ("c.team_id", &q.team_ids),
+            ("c.site_id", &q.site_ids),
+            ("c.id", &q.charger_ids),
+        ]);
         if let Some(site) = q.site_id {
             f.push(" AND c.site_id = ").bind(site);
         }
@@ -172,11 +177,15 @@ impl ChargerStore for Db {
         .await
     }
 
-    async fn find_charger(&self, team_ids: &[i64], uuid: Uuid) -> StoreResult<Option<Charger>> {
+    async fn find_charger(&self, reach: &Reach, uuid: Uuid) -> StoreResult<Option<Charger>> {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS}{FROM} WHERE "));
-        sql.bind_in("c.team_id", team_ids)
-            .push(" AND c.uuid = ")
-            .bind(uuid.to_string());
+        sql.bind_any_in(&[
+            ("c.team_id", &reach.team_ids),
+            ("c.site_id", &reach.site_ids),
+            ("c.id", &reach.charger_ids),
+        ])
+        .push(" AND c.uuid = ")
+        .bind(uuid.to_string());
         let row = sql
             .query()
             .fetch_optional(self.pool())

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
+use voltgate_core::access::Reach;
 use voltgate_core::model::{LogEntry, MeterSample, StoredLogEntry, StoredMeterValue, Transaction};
 use voltgate_core::store::{
     HistoryStore, LogQuery, MeterValueQuery, StoreResult, TransactionQuery,
@@ -86,7 +87,11 @@ fn eq_filter(f: &mut Sql, column: &str, value: &Option<String>) {
 impl HistoryStore for Db {
     async fn list_transactions(&self, q: &TransactionQuery) -> StoreResult<Page<Transaction>> {
         let mut f = Sql::new(" WHERE ");
-        f.bind_in("c.team_id", &q.team_ids);
+        f.bind_any_in(&[
+            ("c.team_id", &q.team_ids),
+            ("c.site_id", &q.site_ids),
+            ("c.id", &q.charger_ids),
+        ]);
         if let Some(id) = q.charger_id {
             f.push(" AND x.charger_id = ").bind(id);
         }
@@ -129,15 +134,15 @@ impl HistoryStore for Db {
         .await
     }
 
-    async fn find_transaction(
-        &self,
-        team_ids: &[i64],
-        id: i64,
-    ) -> StoreResult<Option<Transaction>> {
+    async fn find_transaction(&self, reach: &Reach, id: i64) -> StoreResult<Option<Transaction>> {
         let mut sql = Sql::new(&format!("SELECT {TX_COLUMNS}{TX_FROM} WHERE "));
-        sql.bind_in("c.team_id", team_ids)
-            .push(" AND x.id = ")
-            .bind(id);
+        sql.bind_any_in(&[
+            ("c.team_id", &reach.team_ids),
+            ("c.site_id", &reach.site_ids),
+            ("c.id", &reach.charger_ids),
+        ])
+        .push(" AND x.id = ")
+        .bind(id);
         let row = sql
             .query()
             .fetch_optional(self.pool())

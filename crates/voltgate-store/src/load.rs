@@ -244,7 +244,8 @@ impl LoadStore for Db {
             return Ok(None);
         };
         use voltgate_core::store::SiteStore;
-        self.find_site_by_id(&[team_id], site_id).await
+        self.find_site_by_id(&voltgate_core::access::Reach::teams(vec![team_id]), site_id)
+            .await
     }
 
     async fn chargers_with_sessions(&self, charger_ids: &[i64]) -> StoreResult<Vec<i64>> {

@@ -42,6 +42,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_smart_charging.sql"),
         include_str!("../migrations/postgres/0006_smart_charging.sql"),
     ),
+    (
+        7,
+        "site_access",
+        include_str!("../migrations/sqlite/0007_site_access.sql"),
+        include_str!("../migrations/postgres/0007_site_access.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx::Error> {

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
+use voltgate_core::access::Reach;
 use voltgate_core::model::{Address, Site};
 use voltgate_core::store::{NewSite, SitePatch, SiteQuery, SiteStore, StoreResult};
 use voltgate_core::{Page, StoreError};
@@ -43,16 +44,20 @@ fn site_from_row(r: &AnyRow) -> StoreResult<Site> {
 impl Db {
     async fn site_where(
         &self,
-        team_ids: &[i64],
+        reach: &Reach,
         column: &str,
         value: crate::sql::Arg,
     ) -> StoreResult<Option<Site>> {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS}{FROM} WHERE "));
-        sql.bind_in("s.team_id", team_ids)
-            .push(" AND ")
-            .push(column)
-            .push(" = ")
-            .bind(value);
+        sql.bind_any_in(&[
+            ("s.team_id", &reach.team_ids),
+            ("s.id", &reach.site_ids),
+            ("s.id", &reach.limited_site_ids),
+        ])
+        .push(" AND ")
+        .push(column)
+        .push(" = ")
+        .bind(value);
         let row = sql
             .query()
             .fetch_optional(self.pool())
@@ -96,14 +101,14 @@ impl SiteStore for Db {
         }
         sql.push(")");
         sql.query().execute(self.pool()).await.map_err(db_err)?;
-        self.find_site(&[site.team_id], uuid)
+        self.find_site(&Reach::teams(vec![site.team_id]), uuid)
             .await?
             .ok_or(StoreError::NotFound)
     }
 
     async fn list_sites(&self, q: &SiteQuery) -> StoreResult<Page<Site>> {
         let mut filter = Sql::new(" WHERE ");
-        filter.bind_in("s.team_id", &q.team_ids);
+        filter.bind_any_in(&[("s.team_id", &q.team_ids), ("s.id", &q.site_ids)]);
         if let Some(search) = &q.search {
             let pattern = format!("%{}%", search.to_lowercase());
             filter
@@ -130,13 +135,13 @@ impl SiteStore for Db {
         .await
     }
 
-    async fn find_site(&self, team_ids: &[i64], uuid: Uuid) -> StoreResult<Option<Site>> {
-        self.site_where(team_ids, "s.uuid", uuid.to_string().into())
+    async fn find_site(&self, reach: &Reach, uuid: Uuid) -> StoreResult<Option<Site>> {
+        self.site_where(reach, "s.uuid", uuid.to_string().into())
             .await
     }
 
-    async fn find_site_by_id(&self, team_ids: &[i64], id: i64) -> StoreResult<Option<Site>> {
-        self.site_where(team_ids, "s.id", id.into()).await
+    async fn find_site_by_id(&self, reach: &Reach, id: i64) -> StoreResult<Option<Site>> {
+        self.site_where(reach, "s.id", id.into()).await
     }
 
     async fn update_site(&self, id: i64, p: SitePatch) -> StoreResult<()> {

@@ -115,6 +115,26 @@ impl Sql {
         self
     }
 
+    /// Appends `(a IN (...) OR b IN (...) ...)` over the non-empty lists, or a false condition
+    /// when all are empty: how a caller's reach (owner teams, granted sites and chargers) becomes
+    /// one `WHERE` clause.
+    pub fn bind_any_in(&mut self, alternatives: &[(&str, &[i64])]) -> &mut Self {
+        let present: Vec<_> = alternatives.iter().filter(|(_, v)| !v.is_empty()).collect();
+        if present.is_empty() {
+            self.text.push_str("1 = 0");
+            return self;
+        }
+        self.text.push('(');
+        for (i, (column, values)) in present.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(" OR ");
+            }
+            self.bind_in(column, values);
+        }
+        self.text.push(')');
+        self
+    }
+
     pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
         bind_all(sqlx::query(&self.text), &self.args)
     }
@@ -253,6 +273,16 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_in_skips_empty_lists_and_is_false_when_all_are_empty() {
+        let mut sql = Sql::new("");
+        sql.bind_any_in(&[("a", &[1, 2]), ("b", &[]), ("c", &[3])]);
+        assert_eq!(sql.text, "(a IN ($1, $2) OR c IN ($3))");
+        let mut none = Sql::new("");
+        none.bind_any_in(&[("a", &[]), ("b", &[])]);
+        assert_eq!(none.text, "1 = 0");
+    }
 
     #[test]
     fn sqlite_batches_use_anonymous_placeholders() {

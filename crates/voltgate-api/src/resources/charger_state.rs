@@ -10,7 +10,7 @@ use uuid::Uuid;
 use voltgate_core::model::Reservation;
 
 use super::actions::reply::schedule_json;
-use super::chargers::visible_charger;
+use crate::access::sensitive_charger;
 use crate::auth::Caller;
 use crate::envelope::{data, filter, page_request, paginated, Data, Paginated, Params};
 use crate::error::{ApiError, ApiResult};
@@ -43,7 +43,7 @@ pub(crate) async fn configuration(
     caller: Caller,
     Path(charger): Path<String>,
 ) -> ApiResult<Json<Data<Vec<ConfigKeyView>>>> {
-    let charger = visible_charger(&state, &caller, &charger).await?;
+    let charger = sensitive_charger(&state, &caller, &charger).await?;
     let keys = state.store.list_configuration(charger.id).await?;
     Ok(data(
         keys.into_iter()
@@ -81,7 +81,7 @@ pub(crate) async fn profiles(
     caller: Caller,
     Path(charger): Path<String>,
 ) -> ApiResult<Json<Data<Vec<ProfileView>>>> {
-    let charger = visible_charger(&state, &caller, &charger).await?;
+    let charger = sensitive_charger(&state, &caller, &charger).await?;
     let installed = state.store.list_profiles(charger.id).await?;
     Ok(data(
         installed
@@ -129,7 +129,7 @@ pub(crate) async fn local_list(
     caller: Caller,
     Path(charger): Path<String>,
 ) -> ApiResult<Json<Data<LocalListView>>> {
-    let charger = visible_charger(&state, &caller, &charger).await?;
+    let charger = sensitive_charger(&state, &caller, &charger).await?;
     let (list_version, entries) = state.store.local_list(charger.id).await?;
     Ok(data(LocalListView {
         list_version,
@@ -198,7 +198,7 @@ pub(crate) async fn reservations(
             Some(
                 state
                     .store
-                    .find_charger(&team_ids, uuid)
+                    .find_charger(&voltgate_core::access::Reach::teams(team_ids.clone()), uuid)
                     .await?
                     .map_or(-1, |c| c.id),
             )

@@ -11,7 +11,9 @@ use voltgate_core::model::Charger;
 use voltgate_core::store::{ChargerPatch, ChargerQuery, NewCharger};
 use voltgate_core::types::{ChargerIdentity, ConnectionStatus};
 
-use super::path_uuid;
+use voltgate_core::access::Reach;
+
+use crate::access::{charger_query, find_site, may_write};
 use crate::auth::Caller;
 use crate::body::Body;
 use crate::envelope::{data, filter, page_request, paginated, sort, Data, Paginated, Params};
@@ -66,23 +68,19 @@ pub(crate) struct UpdateCharger {
     pub password: Option<String>,
 }
 
-/// A charger the caller can see, or 404.
-pub(crate) async fn visible_charger(
+pub(crate) use crate::access::visible_charger;
+
+pub(crate) async fn view(
     state: &ApiState,
     caller: &Caller,
-    uuid: &str,
-) -> ApiResult<Charger> {
-    let uuid = path_uuid(uuid)?;
-    state
-        .store
-        .find_charger(&caller.team_ids(), uuid)
-        .await?
-        .ok_or(ApiError::NotFound)
-}
-
-pub(crate) async fn view(state: &ApiState, charger: &Charger) -> ApiResult<ChargerView> {
+    charger: &Charger,
+) -> ApiResult<ChargerView> {
     let connectors = state.store.list_connectors(&[charger.id]).await?;
-    Ok(ChargerView::new(charger, &connectors))
+    Ok(ChargerView::new(
+        charger,
+        &connectors,
+        caller.charger_permissions(charger),
+    ))
 }
 
 fn password_field(b: &mut Body) -> Option<Option<String>> {
@@ -107,16 +105,13 @@ pub(crate) async fn list(
     OriginalUri(uri): OriginalUri,
     Query(params): Query<Params>,
 ) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
-    let team_ids = caller.team_ids();
     let site_id = match filter(&params, "site_uuid") {
         Some(s) => {
             let uuid = Uuid::parse_str(s)
                 .map_err(|_| ApiError::field("filter[site_uuid]", "Must be a valid UUID."))?;
             // An invisible site filters to nothing, like an unknown one.
             Some(
-                state
-                    .store
-                    .find_site(&team_ids, uuid)
+                find_site(&state, &caller.scope.basic, uuid)
                     .await?
                     .map_or(-1, |s| s.id),
             )
@@ -133,7 +128,6 @@ pub(crate) async fn list(
         None => None,
     };
     let query = ChargerQuery {
-        team_ids,
         site_id,
         connection_status,
         status: filter(&params, "status").map(str::to_owned),
@@ -152,13 +146,24 @@ pub(crate) async fn list(
             ],
         )?,
         page: page_request(&params)?,
+        ..charger_query(&caller.scope.basic)
     };
+    charger_page(&state, &caller, &uri, query).await
+}
+
+/// One page of chargers with their connectors, as the caller sees them.
+pub(crate) async fn charger_page(
+    state: &ApiState,
+    caller: &Caller,
+    uri: &axum::http::Uri,
+    query: ChargerQuery,
+) -> ApiResult<Json<Paginated<ChargerView>>> {
     let page = state.store.list_chargers(&query).await?;
     let ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
     let connectors = state.store.list_connectors(&ids).await?;
     Ok(paginated(
-        &uri,
-        page.map(|c| ChargerView::new(&c, &connectors)),
+        uri,
+        page.map(|c| ChargerView::new(&c, &connectors, caller.charger_permissions(&c))),
     ))
 }
 
@@ -239,7 +244,7 @@ pub(crate) async fn create(
     let team = b.opt_uuid("team_uuid").flatten();
     let mut target = None;
     if let Some(site_uuid) = site {
-        match state.store.find_site(&caller.team_ids(), site_uuid).await? {
+        match find_site(&state, &caller.scope.basic, site_uuid).await? {
             Some(s) if caller.can_write(s.team_id) => target = Some((s.team_id, Some(s.id))),
             _ => b.error(
                 "site_uuid",
@@ -266,7 +271,10 @@ pub(crate) async fn create(
         boot_policy,
     };
     let charger = insert_charger(&state, team_id, site_id, input).await?;
-    Ok((StatusCode::CREATED, data(view(&state, &charger).await?)))
+    Ok((
+        StatusCode::CREATED,
+        data(view(&state, &caller, &charger).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v3/chargers/{charger}", tag = "Chargers", params(("charger" = String, Path, description = "Charger uuid")),
@@ -277,7 +285,7 @@ pub(crate) async fn show(
     Path(charger): Path<String>,
 ) -> ApiResult<Json<Data<ChargerView>>> {
     let charger = visible_charger(&state, &caller, &charger).await?;
-    Ok(data(view(&state, &charger).await?))
+    Ok(data(view(&state, &caller, &charger).await?))
 }
 
 /// Partial update (PUT and PATCH alike): only the fields sent change.
@@ -302,7 +310,7 @@ pub(crate) async fn update(
     }
     match b.opt_uuid("site_uuid") {
         Some(Some(site_uuid)) => {
-            match state.store.find_site(&[charger.team_id], site_uuid).await? {
+            match find_site(&state, &Reach::teams(vec![charger.team_id]), site_uuid).await? {
                 Some(s) => patch.site_id = Some(Some(s.id)),
                 None => b.error(
                     "site_uuid",
@@ -314,17 +322,15 @@ pub(crate) async fn update(
         None => {}
     }
     b.finish()?;
-    if !caller.can_write(charger.team_id) {
-        return Err(ApiError::Forbidden);
-    }
+    may_write(&caller, charger.team_id)?;
     state.store.update_charger(charger.id, patch).await?;
     state.load.events().charger_moved(charger.id);
     let charger = state
         .store
-        .find_charger(&[charger.team_id], charger.uuid)
+        .find_charger(&Reach::teams(vec![charger.team_id]), charger.uuid)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(data(view(&state, &charger).await?))
+    Ok(data(view(&state, &caller, &charger).await?))
 }
 
 /// Deletes the charger with its connectors, transactions, meter values and logs.
@@ -335,9 +341,7 @@ pub(crate) async fn destroy(
     Path(charger): Path<String>,
 ) -> ApiResult<StatusCode> {
     let charger = visible_charger(&state, &caller, &charger).await?;
-    if !caller.can_write(charger.team_id) {
-        return Err(ApiError::Forbidden);
-    }
+    may_write(&caller, charger.team_id)?;
     state.store.delete_charger(charger.id).await?;
     // A deleted charger keeps no connection (its reports would have nothing to belong to).
     state.commands.disconnect(&charger).await;

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use voltgate_core::store::{LogQuery, MeterValueQuery, TransactionQuery};
 use voltgate_core::types::{Direction, TransactionStatus};
 
-use super::chargers::visible_charger;
+use voltgate_core::access::Reach;
+
+use crate::access::{self, sensitive_charger};
 use crate::auth::Caller;
 use crate::envelope::{data, filter, page_request, paginated, sort, Data, Paginated, Params};
 use crate::error::{ApiError, ApiResult};
@@ -40,7 +42,9 @@ fn date(params: &Params, name: &str) -> ApiResult<Option<OffsetDateTime>> {
     }
 }
 
-fn transaction_query(params: &Params, team_ids: Vec<i64>) -> ApiResult<TransactionQuery> {
+/// The transaction filters of `params`, within `reach` (a sensitive reach: transactions are
+/// sensitive data).
+pub(crate) fn transaction_query(params: &Params, reach: &Reach) -> ApiResult<TransactionQuery> {
     let status = match filter(params, "status") {
         Some(s) => Some(TransactionStatus::parse(s).ok_or_else(|| {
             ApiError::field("filter[status]", "Must be one of: active, finished.")
@@ -48,7 +52,6 @@ fn transaction_query(params: &Params, team_ids: Vec<i64>) -> ApiResult<Transacti
         None => None,
     };
     Ok(TransactionQuery {
-        team_ids,
         status,
         started_from: date(params, "started_from")?.or(date(params, "date_from")?),
         started_until: date(params, "started_until")?.or(date(params, "date_to")?),
@@ -64,7 +67,7 @@ fn transaction_query(params: &Params, team_ids: Vec<i64>) -> ApiResult<Transacti
             ],
         )?,
         page: page_request(params)?,
-        ..Default::default()
+        ..access::transaction_query(reach)
     })
 }
 
@@ -81,15 +84,15 @@ pub(crate) async fn list_transactions(
     OriginalUri(uri): OriginalUri,
     Query(params): Query<Params>,
 ) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
-    let team_ids = caller.team_ids();
-    let mut q = transaction_query(&params, team_ids.clone())?;
+    let reach = &caller.scope.sensitive;
+    let mut q = transaction_query(&params, reach)?;
     if let Some(c) = filter(&params, "charger_uuid") {
         let uuid = Uuid::parse_str(c)
             .map_err(|_| ApiError::field("filter[charger_uuid]", "Must be a valid UUID."))?;
         q.charger_id = Some(
             state
                 .store
-                .find_charger(&team_ids, uuid)
+                .find_charger(reach, uuid)
                 .await?
                 .map_or(-1, |c| c.id),
         );
@@ -98,15 +101,22 @@ pub(crate) async fn list_transactions(
         let uuid = Uuid::parse_str(s)
             .map_err(|_| ApiError::field("filter[site_uuid]", "Must be a valid UUID."))?;
         q.site_id = Some(
-            state
-                .store
-                .find_site(&team_ids, uuid)
+            access::find_site(&state, reach, uuid)
                 .await?
                 .map_or(-1, |s| s.id),
         );
     }
-    let page = state.store.list_transactions(&q).await?;
-    Ok(paginated(&uri, page.map(|t| TransactionView::from(&t))))
+    transaction_page(&state, &uri, &q).await
+}
+
+/// One page of transactions.
+pub(crate) async fn transaction_page(
+    state: &ApiState,
+    uri: &axum::http::Uri,
+    q: &TransactionQuery,
+) -> ApiResult<Json<Paginated<TransactionView>>> {
+    let page = state.store.list_transactions(q).await?;
+    Ok(paginated(uri, page.map(|t| TransactionView::from(&t))))
 }
 
 #[utoipa::path(get, path = "/api/v3/transactions/{id}", tag = "Transactions", params(("id" = i64, Path, description = "OCPP transaction id")),
@@ -119,7 +129,7 @@ pub(crate) async fn show_transaction(
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let tx = state
         .store
-        .find_transaction(&caller.team_ids(), id)
+        .find_transaction(&caller.scope.sensitive, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(data(TransactionView::from(&tx)))
@@ -135,11 +145,10 @@ pub(crate) async fn charger_transactions(
     OriginalUri(uri): OriginalUri,
     Query(params): Query<Params>,
 ) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
-    let charger = visible_charger(&state, &caller, &charger).await?;
-    let mut q = transaction_query(&params, vec![charger.team_id])?;
+    let charger = sensitive_charger(&state, &caller, &charger).await?;
+    let mut q = transaction_query(&params, &caller.scope.sensitive)?;
     q.charger_id = Some(charger.id);
-    let page = state.store.list_transactions(&q).await?;
-    Ok(paginated(&uri, page.map(|t| TransactionView::from(&t))))
+    transaction_page(&state, &uri, &q).await
 }
 
 fn opt_int<T: std::str::FromStr>(params: &Params, name: &str) -> ApiResult<Option<T>> {
@@ -176,7 +185,7 @@ pub(crate) async fn meter_values(
     OriginalUri(uri): OriginalUri,
     Query(params): Query<Params>,
 ) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
-    let charger = visible_charger(&state, &caller, &charger).await?;
+    let charger = sensitive_charger(&state, &caller, &charger).await?;
     let text = |n: &str| filter(&params, n).map(str::to_owned);
     let q = MeterValueQuery {
         charger_id: charger.id,
@@ -210,7 +219,7 @@ pub(crate) async fn logs(
     OriginalUri(uri): OriginalUri,
     Query(params): Query<Params>,
 ) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
-    let charger = visible_charger(&state, &caller, &charger).await?;
+    let charger = sensitive_charger(&state, &caller, &charger).await?;
     let direction = match filter(&params, "direction") {
         Some(d) => Some(Direction::parse(d).ok_or_else(|| {
             ApiError::field(

@@ -113,6 +113,7 @@ fn amps_value(r: &LatestReading) -> Option<f64> {
 /// The site's live allocation, as the load controller computes it.
 async fn site_allocation(
     state: &ApiState,
+    caller: &Caller,
     site: &Site,
 ) -> ApiResult<(LoadSettings, [f64; 3], [f64; 3], Vec<ChargerAllocationView>)> {
     let computed = state.load.compute(site).await?;
@@ -120,6 +121,8 @@ async fn site_allocation(
     let views = computed
         .entries
         .iter()
+        // Limited asset access: the other chargers count in the totals but are not listed.
+        .filter(|e| caller.scope.basic.charger(&e.charger))
         .map(|e| ChargerAllocationView {
             uuid: e.charger.uuid.to_string(),
             identity: e.charger.identity.clone(),
@@ -143,8 +146,12 @@ async fn site_allocation(
     Ok((computed.settings, computed.limits, per_phase, views))
 }
 
-async fn load_view(state: &ApiState, site: &Site) -> ApiResult<LoadManagementView> {
-    let (s, limits, per_phase, allocation) = site_allocation(state, site).await?;
+async fn load_view(
+    state: &ApiState,
+    caller: &Caller,
+    site: &Site,
+) -> ApiResult<LoadManagementView> {
+    let (s, limits, per_phase, allocation) = site_allocation(state, caller, site).await?;
     Ok(LoadManagementView {
         max_current: s.max_current,
         available_current: s.available_current,
@@ -168,7 +175,7 @@ pub(crate) async fn show(
     Path(site): Path<String>,
 ) -> ApiResult<Json<Data<LoadManagementView>>> {
     let site = visible_site(&state, &caller, &site).await?;
-    Ok(data(load_view(&state, &site).await?))
+    Ok(data(load_view(&state, &caller, &site).await?))
 }
 
 /// An available-current field: a negative value (or null) clears the override.
@@ -257,7 +264,7 @@ pub(crate) async fn update(
     }
     state.store.save_load_settings(site.id, &next).await?;
     state.load.events().site_changed(site.id);
-    Ok(data(load_view(&state, &site).await?))
+    Ok(data(load_view(&state, &caller, &site).await?))
 }
 
 // ---- circuits ----
@@ -286,6 +293,7 @@ pub(crate) struct CircuitView {
 
 async fn circuit_views(
     state: &ApiState,
+    caller: &Caller,
     site: &Site,
     only: Option<i64>,
 ) -> ApiResult<Vec<CircuitView>> {
@@ -311,7 +319,10 @@ async fn circuit_views(
                 .iter()
                 .filter(|a| a.circuit_id == c.id)
                 .filter_map(|a| {
-                    let ch = chargers.iter().find(|ch| ch.id == a.charger_id)?;
+                    // Limited asset access: the other chargers are not there for this caller.
+                    let ch = chargers
+                        .iter()
+                        .find(|ch| ch.id == a.charger_id && caller.scope.basic.charger(ch))?;
                     Some(CircuitChargerView {
                         uuid: ch.uuid.to_string(),
                         identity: ch.identity.clone(),
@@ -325,8 +336,13 @@ async fn circuit_views(
         .collect())
 }
 
-async fn one_view(state: &ApiState, site: &Site, id: i64) -> ApiResult<CircuitView> {
-    circuit_views(state, site, Some(id))
+async fn one_view(
+    state: &ApiState,
+    caller: &Caller,
+    site: &Site,
+    id: i64,
+) -> ApiResult<CircuitView> {
+    circuit_views(state, caller, site, Some(id))
         .await?
         .pop()
         .ok_or(ApiError::NotFound)
@@ -349,7 +365,7 @@ pub(crate) async fn list_circuits(
     Path(site): Path<String>,
 ) -> ApiResult<Json<Data<Vec<CircuitView>>>> {
     let site = visible_site(&state, &caller, &site).await?;
-    Ok(data(circuit_views(&state, &site, None).await?))
+    Ok(data(circuit_views(&state, &caller, &site, None).await?))
 }
 
 #[utoipa::path(get, path = "/api/v3/sites/{site}/circuits/{circuit}", tag = "Load management", params(("site" = String, Path), ("circuit" = String, Path)),
@@ -361,7 +377,7 @@ pub(crate) async fn show_circuit(
 ) -> ApiResult<Json<Data<CircuitView>>> {
     let site = visible_site(&state, &caller, &site).await?;
     let c = visible_circuit(&state, &site, &circuit).await?;
-    Ok(data(one_view(&state, &site, c.id).await?))
+    Ok(data(one_view(&state, &caller, &site, c.id).await?))
 }
 
 /// Validates a circuit body onto `fields`; `id` is the circuit being changed (None: new).
@@ -461,7 +477,7 @@ pub(crate) async fn create_circuit(
     state.load.events().site_changed(site.id);
     Ok((
         StatusCode::CREATED,
-        data(one_view(&state, &site, c.id).await?),
+        data(one_view(&state, &caller, &site, c.id).await?),
     ))
 }
 
@@ -490,7 +506,7 @@ pub(crate) async fn update_circuit(
     }
     state.store.update_circuit(c.id, &fields).await?;
     state.load.events().site_changed(site.id);
-    Ok(data(one_view(&state, &site, c.id).await?))
+    Ok(data(one_view(&state, &caller, &site, c.id).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v3/sites/{site}/circuits/{circuit}", tag = "Load management", params(("site" = String, Path), ("circuit" = String, Path)),
@@ -558,7 +574,7 @@ pub(crate) async fn attach_charger(
         .attach_charger(c.id, charger.id, priority as i32)
         .await?;
     state.load.events().site_changed(site.id);
-    Ok(data(one_view(&state, &site, c.id).await?))
+    Ok(data(one_view(&state, &caller, &site, c.id).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v3/sites/{site}/circuits/{circuit}/chargers/{charger}", tag = "Load management",

@@ -10,6 +10,9 @@ pub(crate) mod history;
 pub(crate) mod licenses;
 pub(crate) mod load;
 pub(crate) mod settings;
+pub(crate) mod site_chargers;
+pub(crate) mod site_invites;
+pub(crate) mod site_teams;
 pub(crate) mod sites;
 pub(crate) mod smart;
 pub(crate) mod teams;
@@ -29,6 +32,9 @@ pub(crate) fn v3_router() -> Router<ApiState> {
         .merge(tokens::router())
         .merge(teams::router())
         .merge(sites::router())
+        .merge(site_teams::router())
+        .merge(site_invites::router())
+        .merge(site_chargers::router())
         .merge(chargers::router())
         .merge(connectors::router())
         .merge(cards::router())

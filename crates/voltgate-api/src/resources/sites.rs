@@ -5,10 +5,11 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use voltgate_core::model::{Address, Site};
+use voltgate_core::access::Scope;
+use voltgate_core::model::Address;
 use voltgate_core::store::{NewSite, SitePatch, SiteQuery};
 
-use super::path_uuid;
+use crate::access::{may_write, site_query};
 use crate::auth::Caller;
 use crate::body::Body;
 use crate::envelope::{data, filter, page_request, paginated, sort, Data, Paginated, Params};
@@ -61,15 +62,7 @@ pub(crate) struct SiteBody {
     pub timezone: Option<String>,
 }
 
-/// Finds a site the caller can see, or 404.
-pub(crate) async fn visible_site(state: &ApiState, caller: &Caller, uuid: &str) -> ApiResult<Site> {
-    let uuid = path_uuid(uuid)?;
-    state
-        .store
-        .find_site(&caller.team_ids(), uuid)
-        .await?
-        .ok_or(ApiError::NotFound)
-}
+pub(crate) use crate::access::visible_site;
 
 fn valid_timezone(tz: &str) -> bool {
     tz == "UTC"
@@ -157,23 +150,29 @@ pub(crate) async fn list(
     OriginalUri(uri): OriginalUri,
     Query(params): Query<Params>,
 ) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
-    let mut team_ids = caller.team_ids();
-    if let Some(team) = filter(&params, "team_uuid") {
-        let wanted = caller
+    // `filter[team_uuid]`: the sites that one of the caller's teams owns or was granted.
+    let scope = match filter(&params, "team_uuid") {
+        Some(team) => match caller
             .memberships
             .iter()
             .find(|m| m.team.uuid.to_string() == team)
-            .map(|m| m.team.id);
-        team_ids.retain(|id| Some(*id) == wanted);
-    }
+        {
+            Some(m) => caller.team_scope(m.team.id),
+            None => Scope::default(),
+        },
+        None => caller.scope.clone(),
+    };
     let query = SiteQuery {
-        team_ids,
         search: filter(&params, "search").map(str::to_owned),
         sort: sort(&params, &["id", "name", "city", "created_at", "updated_at"])?,
         page: page_request(&params)?,
+        ..site_query(&scope.basic)
     };
     let page = state.store.list_sites(&query).await?;
-    Ok(paginated(&uri, page.map(|s| SiteView::from(&s))))
+    Ok(paginated(
+        &uri,
+        page.map(|s| SiteView::new(&s, caller.site_permissions(&s))),
+    ))
 }
 
 /// Creates a site owned by `team_uuid` (or the caller's personal team).
@@ -218,7 +217,10 @@ pub(crate) async fn create(
         .store
         .create_site(NewSite { team_id, address })
         .await?;
-    Ok((StatusCode::CREATED, data(SiteView::from(&site))))
+    Ok((
+        StatusCode::CREATED,
+        data(SiteView::new(&site, caller.site_permissions(&site))),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v3/sites/{site}", tag = "Sites", params(("site" = String, Path, description = "Site uuid")),
@@ -229,7 +231,7 @@ pub(crate) async fn show(
     Path(site): Path<String>,
 ) -> ApiResult<Json<Data<SiteView>>> {
     let site = visible_site(&state, &caller, &site).await?;
-    Ok(data(SiteView::from(&site)))
+    Ok(data(SiteView::new(&site, caller.site_permissions(&site))))
 }
 
 /// Partial update: only the fields sent change (PUT and PATCH alike).
@@ -246,16 +248,14 @@ pub(crate) async fn update(
     b.only(&FIELDS[1..]);
     let patch = address_fields(&mut b, false);
     b.finish()?;
-    if !caller.can_write(site.team_id) {
-        return Err(ApiError::Forbidden);
-    }
+    may_write(&caller, site.team_id)?;
     state.store.update_site(site.id, patch).await?;
     let site = state
         .store
-        .find_site_by_id(&caller.team_ids(), site.id)
+        .find_site_by_id(&caller.scope.basic, site.id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(data(SiteView::from(&site)))
+    Ok(data(SiteView::new(&site, caller.site_permissions(&site))))
 }
 
 /// Deletes a site; its chargers stay, detached.
@@ -266,9 +266,7 @@ pub(crate) async fn destroy(
     Path(site): Path<String>,
 ) -> ApiResult<StatusCode> {
     let site = visible_site(&state, &caller, &site).await?;
-    if !caller.can_write(site.team_id) {
-        return Err(ApiError::Forbidden);
-    }
+    may_write(&caller, site.team_id)?;
     state.store.delete_site(site.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -47,7 +47,7 @@ pub(crate) async fn create(
     }
     let site = state
         .store
-        .find_site_by_id(&[team_id], site_id)
+        .find_site_by_id(&voltgate_core::access::Reach::teams(vec![team_id]), site_id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let mut b = Body::parse(&bytes)?;

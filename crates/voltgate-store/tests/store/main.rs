@@ -7,6 +7,7 @@ mod smart;
 
 use time::macros::datetime;
 use uuid::Uuid;
+use voltgate_core::access::Reach;
 use voltgate_core::model::MeterSample;
 use voltgate_core::store::*;
 use voltgate_core::types::{CardStatus, ConnectionStatus, TransactionStatus};
@@ -79,11 +80,15 @@ async fn accounts_chargers_and_visibility_round_trip() {
         assert_eq!(c.reference.as_deref(), Some("garage"));
         // Another team cannot see it.
         assert!(db
-            .find_charger(&[team_id + 1000], c.uuid)
+            .find_charger(&Reach::teams(vec![team_id + 1000]), c.uuid)
             .await
             .unwrap()
             .is_none());
-        assert!(db.find_charger(&[team_id], c.uuid).await.unwrap().is_some());
+        assert!(db
+            .find_charger(&Reach::teams(vec![team_id]), c.uuid)
+            .await
+            .unwrap()
+            .is_some());
         // Identity is unique.
         let dup = db
             .create_charger(NewCharger {
@@ -181,7 +186,11 @@ async fn transactions_are_idempotent_and_unknown_stops_become_orphans() {
             db.stop_transaction(stop.clone()).await.unwrap(),
             StopOutcome::AlreadyStopped { id }
         );
-        let tx = db.find_transaction(&[team_id], id).await.unwrap().unwrap();
+        let tx = db
+            .find_transaction(&Reach::teams(vec![team_id]), id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(tx.status, TransactionStatus::Finished);
         assert_eq!(tx.energy_wh(), Some(7000));
         assert_eq!(tx.stop_reason.as_deref(), Some("Local"));
@@ -198,7 +207,7 @@ async fn transactions_are_idempotent_and_unknown_stops_become_orphans() {
             StopOutcome::AlreadyStopped { id: orphan }
         );
         let orphan = db
-            .find_transaction(&[team_id], orphan)
+            .find_transaction(&Reach::teams(vec![team_id]), orphan)
             .await
             .unwrap()
             .unwrap();
@@ -265,7 +274,11 @@ async fn batches_status_and_cards() {
         assert_eq!(conns.len(), 1);
         assert_eq!(conns[0].error.as_deref(), Some("GroundFailure"));
         assert_eq!(conns[0].vendor_error_code.as_deref(), Some("E42"));
-        let got = db.find_charger(&[team_id], c.uuid).await.unwrap().unwrap();
+        let got = db
+            .find_charger(&Reach::teams(vec![team_id]), c.uuid)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(got.last_heartbeat_at, Some(at));
 
         db.create_card(NewCard {

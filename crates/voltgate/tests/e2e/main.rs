@@ -4,6 +4,7 @@
 mod actions;
 mod api;
 mod connection;
+mod isolation;
 mod load_control;
 mod load_management;
 mod process;
@@ -11,4 +12,5 @@ mod rpc_rules;
 mod session;
 mod settings;
 mod simulator;
+mod site_access;
 mod support;
