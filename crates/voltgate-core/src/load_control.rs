@@ -343,11 +343,10 @@ impl LoadController {
                 .unwrap_or(DEFAULT_MIN)
                 .min(max);
             let last = sent.get(&ch.id).filter(|x| x.valid_to > now);
-            // A measured draw says what the EV takes only when it was offered more.
-            let measured_draw = match (measured, last) {
-                (Some(m), Some(l)) if is_active && l.current >= m + DRAW_MARGIN => Some(m),
-                _ => None,
-            };
+            // A measured draw says what the EV takes only when it was offered more: its last
+            // dynamic limit, or its maximum when it holds none of ours.
+            let offered = last.map_or(max, |l| l.current);
+            let measured_draw = measured.filter(|m| is_active && offered >= m + DRAW_MARGIN);
             let online = ch.connection_status == ConnectionStatus::Online;
             let mut load = ChargerLoad {
                 id: ch.id as u64,

@@ -453,7 +453,7 @@ pub(crate) async fn import_prices(
     if prices.len() > MAX_IMPORT {
         return Err(ApiError::field(
             "prices",
-            &format!("Must not have more than {MAX_IMPORT} items: split the import."),
+            format!("Must not have more than {MAX_IMPORT} items: split the import."),
         ));
     }
     state.store.save_prices(&prices).await?;

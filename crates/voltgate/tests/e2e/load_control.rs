@@ -454,11 +454,12 @@ async fn off_peak_holds_sessions_until_the_window_opens() {
             st.limit_a(1, open + time::Duration::seconds(5)) == Some(FUSE)
         })
         .await;
-        let st = s.sim.lock_station();
-        assert_eq!(st.limit_a(1, time::OffsetDateTime::now_utc()), Some(0.0));
-        assert_eq!(st.limit_a(1, open - time::Duration::seconds(2)), Some(0.0));
-        assert_eq!(st.connectors[1].meter.current_a(), 0.0);
-        drop(st);
+        {
+            let st = s.sim.lock_station();
+            assert_eq!(st.limit_a(1, time::OffsetDateTime::now_utc()), Some(0.0));
+            assert_eq!(st.limit_a(1, open - time::Duration::seconds(2)), Some(0.0));
+            assert_eq!(st.connectors[1].meter.current_a(), 0.0);
+        }
         // Disabled: it charges at once.
         let (status, got) = put(
             &app,
@@ -629,5 +630,53 @@ async fn smart_charging_and_prices_validate_like_the_reference() {
             Some(rfc(start + time::Duration::HOUR)),
             "{got}"
         );
+    }
+}
+
+#[tokio::test]
+async fn offline_currents_must_fit_the_site_fuse() {
+    for app in apps().await {
+        let (site, _) = site_with(&app, 16.0, &[]).await;
+        let mut chargers = Vec::new();
+        for name in ["OFF-A", "OFF-B"] {
+            let (status, body) = app
+                .post(
+                    "/api/v3/chargers",
+                    json!({"identity": name, "site_uuid": site}),
+                )
+                .await;
+            assert_eq!(status, 201, "{body}");
+            chargers.push(body["data"]["uuid"].as_str().unwrap().to_owned());
+        }
+        let settings = |i: usize| format!("/api/v3/chargers/{}/settings", chargers[i]);
+        // A: 10 A on L1 only; B: 10 A on L2 only fits; B on all three phases does not (L1 = 20 A).
+        let (status, got) = put(
+            &app,
+            &settings(0),
+            json!({"offline_charge_current": 10, "offline_charge_phase": 1}),
+        )
+        .await;
+        assert_eq!(status, 200, "{got}");
+        let (status, got) = put(
+            &app,
+            &settings(1),
+            json!({"offline_charge_current": 10, "offline_charge_phase": 7}),
+        )
+        .await;
+        assert_eq!(status, 422, "{got}");
+        assert_eq!(
+            got["errors"]["offline_charge_current"][0],
+            "The offline currents of this site's chargers would add up to 20 A on L1, above the site's fuse of 16 A."
+        );
+        let (status, got) = put(
+            &app,
+            &settings(1),
+            json!({"offline_charge_current": 10, "offline_charge_phase": 2}),
+        )
+        .await;
+        assert_eq!(status, 200, "{got}");
+        // Automatic (-1) clears an override and always fits.
+        let (status, got) = put(&app, &settings(0), json!({"offline_charge_current": -1})).await;
+        assert_eq!(status, 200, "{got}");
     }
 }

@@ -260,12 +260,25 @@ impl Charger {
         let id = format!("m{}", self.next);
         self.send_text(&json!([2, id, action, payload]).to_string())
             .await;
-        let frame = self
-            .recv_text(10)
-            .await
-            .unwrap_or_else(|| panic!("no answer to {action}"));
-        assert_eq!(frame[1], id, "answer to {action} carries its id: {frame}");
-        frame
+        loop {
+            let frame = self
+                .recv_text(10)
+                .await
+                .unwrap_or_else(|| panic!("no answer to {action}"));
+            // The load controller may set a limit at any time: accept it like a charger would.
+            let limit = frame[0] == 2
+                && matches!(
+                    frame[2].as_str(),
+                    Some("SetChargingProfile" | "ClearChargingProfile")
+                );
+            if limit {
+                self.send_text(&json!([3, frame[1], {"status": "Accepted"}]).to_string())
+                    .await;
+                continue;
+            }
+            assert_eq!(frame[1], id, "answer to {action} carries its id: {frame}");
+            return frame;
+        }
     }
 
     /// Proves the connection still works after bad input.
