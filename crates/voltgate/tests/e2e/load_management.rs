@@ -377,6 +377,12 @@ async fn the_allocation_shares_a_32_a_fuse_across_circuits_and_phases() {
         for cp in &mut sockets {
             start(cp).await;
         }
+        // Let the load controller send the new limits, and take them (a charger answers its
+        // central system's calls; these test sockets do so while they wait for an answer).
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for cp in &mut sockets {
+            cp.heartbeat_ok().await;
+        }
         let (status, got) = app.get(&lm).await;
         assert_eq!(status, 200);
         let by = |uuid: &str| -> Value {
