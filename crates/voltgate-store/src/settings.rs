@@ -8,6 +8,18 @@ use voltgate_core::store::StoreResult;
 use crate::sql::{db_err, micros, RowExt, Sql};
 use crate::Db;
 
+/// The settings columns of a `charger_settings` row.
+fn settings_from_row(r: &sqlx::any::AnyRow) -> StoreResult<ChargerSettings> {
+    Ok(ChargerSettings {
+        max_charge_current: r.opt_f64("max_charge_current")?,
+        min_charge_current: r.opt_f64("min_charge_current")?,
+        max_charge_phases: r.opt_i64("max_charge_phases")?.map(|v| v as i32),
+        offline_charge_current: r.opt_f64("offline_charge_current")?,
+        offline_charge_phase: r.opt_i64("offline_charge_phase")?.map(|v| v as i32),
+        meter_value_interval: r.opt_i64("meter_value_interval")?.map(|v| v as i32),
+    })
+}
+
 #[async_trait]
 impl SettingsStore for Db {
     async fn settings(&self, charger_id: i64) -> StoreResult<SettingsState> {
@@ -29,14 +41,7 @@ impl SettingsStore for Db {
             });
         };
         Ok(SettingsState {
-            settings: ChargerSettings {
-                max_charge_current: r.opt_f64("max_charge_current")?,
-                min_charge_current: r.opt_f64("min_charge_current")?,
-                max_charge_phases: r.opt_i64("max_charge_phases")?.map(|v| v as i32),
-                offline_charge_current: r.opt_f64("offline_charge_current")?,
-                offline_charge_phase: r.opt_i64("offline_charge_phase")?.map(|v| v as i32),
-                meter_value_interval: r.opt_i64("meter_value_interval")?.map(|v| v as i32),
-            },
+            settings: settings_from_row(&r)?,
             status: r.string("status")?,
             detail: r.opt_string("detail")?,
             applied_at: r.opt_time("applied_at")?,
@@ -52,19 +57,7 @@ impl SettingsStore for Db {
         sql.bind_in("charger_id", charger_ids);
         let rows = sql.query().fetch_all(self.pool()).await.map_err(db_err)?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    r.i64("charger_id")?,
-                    ChargerSettings {
-                        max_charge_current: r.opt_f64("max_charge_current")?,
-                        min_charge_current: r.opt_f64("min_charge_current")?,
-                        max_charge_phases: r.opt_i64("max_charge_phases")?.map(|v| v as i32),
-                        offline_charge_current: r.opt_f64("offline_charge_current")?,
-                        offline_charge_phase: r.opt_i64("offline_charge_phase")?.map(|v| v as i32),
-                        meter_value_interval: r.opt_i64("meter_value_interval")?.map(|v| v as i32),
-                    },
-                ))
-            })
+            .map(|r| Ok((r.i64("charger_id")?, settings_from_row(r)?)))
             .collect()
     }
 
