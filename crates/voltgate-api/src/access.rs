@@ -19,9 +19,11 @@ use crate::ApiState;
 /// A site the caller can see (owner or granted), or 404.
 pub(crate) async fn visible_site(state: &ApiState, caller: &Caller, uuid: &str) -> ApiResult<Site> {
     let uuid = path_uuid(uuid)?;
-    find_site(state, &caller.scope.basic, uuid)
+    let site = find_site(state, &caller.scope.basic, uuid)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    caller.touch(site.team_id);
+    Ok(site)
 }
 
 /// A site within `reach`, by uuid (for body fields that name a site).
@@ -48,11 +50,13 @@ pub(crate) async fn visible_charger(
     uuid: &str,
 ) -> ApiResult<Charger> {
     let uuid = path_uuid(uuid)?;
-    state
+    let charger = state
         .store
         .find_charger(&caller.scope.basic, uuid)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    caller.touch(charger.team_id);
+    Ok(charger)
 }
 
 /// A charger whose sensitive data (transactions, meter values, logs) the caller may read:

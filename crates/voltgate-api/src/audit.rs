@@ -1,6 +1,8 @@
 //! The audit log: every mutating request (POST, PUT, PATCH, DELETE) of an authenticated caller,
-//! with who, method, path, status and when. One row per team the caller belonged to, so each
-//! team's owners and admins read their own trail (`GET /teams/{team}/audit-log`).
+//! with who, method, path, status and when, for the team that owns what the request touched (the
+//! site, charger or team the access layer looked up or checked a write on; the caller's personal
+//! team for their own things, such as tokens). A user in several teams therefore shows each team
+//! only what they did to that team's objects (`GET /teams/{team}/audit-log`).
 //!
 //! The row is written by a spawned task after the response is ready: a request never waits for
 //! its own audit insert. A write that fails is logged, never turned into a failed request.
@@ -21,20 +23,39 @@ use crate::ApiState;
 struct Actor {
     user_id: i64,
     email: String,
-    team_ids: Vec<i64>,
+    /// Where rows go when the request touched no team's object.
+    own_team: Option<i64>,
+    /// The owner teams of what the request touched.
+    touched: Vec<i64>,
 }
 
-/// Where the `Caller` extractor leaves who is acting, for the audit middleware to read.
+/// Where the `Caller` extractor leaves who is acting, and the access layer what was touched,
+/// for the audit middleware to read.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ActorSlot(Arc<Mutex<Option<Actor>>>);
 
 impl ActorSlot {
     pub(crate) fn set(&self, user: &User, memberships: &[Membership]) {
+        let own_team = memberships
+            .iter()
+            .find(|m| m.team.is_personal_team)
+            .or(memberships.first())
+            .map(|m| m.team.id);
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(Actor {
             user_id: user.id,
             email: user.email.clone(),
-            team_ids: memberships.iter().map(|m| m.team.id).collect(),
+            own_team,
+            touched: Vec::new(),
         });
+    }
+
+    /// The request looked up, or checked a write on, an object of `team_id`.
+    pub(crate) fn touch(&self, team_id: i64) {
+        if let Some(actor) = self.0.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            if !actor.touched.contains(&team_id) {
+                actor.touched.push(team_id);
+            }
+        }
     }
 
     fn take(&self) -> Option<Actor> {
@@ -66,8 +87,12 @@ pub(crate) async fn record(
     if let Some(actor) = slot.take() {
         let at = OffsetDateTime::now_utc();
         let status = response.status().as_u16();
-        let entries: Vec<AuditEntry> = actor
-            .team_ids
+        let teams = if actor.touched.is_empty() {
+            actor.own_team.into_iter().collect()
+        } else {
+            actor.touched.clone()
+        };
+        let entries: Vec<AuditEntry> = teams
             .iter()
             .map(|team_id| AuditEntry {
                 team_id: *team_id,

@@ -23,6 +23,8 @@ pub struct Caller {
     pub grants: Vec<SiteGrant>,
     /// What the caller may see, folded from memberships and grants at the start of the request.
     pub scope: Scope,
+    /// Where the audit log hears which team's objects the request touched (mutating requests).
+    pub(crate) audit: Option<crate::audit::ActorSlot>,
 }
 
 impl Caller {
@@ -39,15 +41,28 @@ impl Caller {
             .or(self.memberships.first())
     }
 
+    /// Tells the audit log the request touched an object of `team_id`.
+    pub(crate) fn touch(&self, team_id: i64) {
+        if let Some(slot) = &self.audit {
+            slot.touch(team_id);
+        }
+    }
+
     /// A team the caller may create objects in (owner or admin), by uuid.
     pub fn writable_team(&self, uuid: uuid::Uuid) -> Option<&Membership> {
-        self.memberships
+        let found = self
+            .memberships
             .iter()
-            .find(|m| m.team.uuid == uuid && matches!(m.role, TeamRole::Owner | TeamRole::Admin))
+            .find(|m| m.team.uuid == uuid && matches!(m.role, TeamRole::Owner | TeamRole::Admin));
+        if let Some(m) = found {
+            self.touch(m.team.id);
+        }
+        found
     }
 
     /// Whether the caller may change objects of `team_id`.
     pub fn can_write(&self, team_id: i64) -> bool {
+        self.touch(team_id);
         self.memberships
             .iter()
             .any(|m| m.team.id == team_id && matches!(m.role, TeamRole::Owner | TeamRole::Admin))
@@ -90,7 +105,8 @@ impl FromRequestParts<ApiState> for Caller {
         let team_ids: Vec<i64> = memberships.iter().map(|m| m.team.id).collect();
         let grants = state.store.grants_for_teams(&team_ids).await?;
         let scope = Scope::new(team_ids, &grants, OffsetDateTime::now_utc());
-        if let Some(slot) = parts.extensions.get::<crate::audit::ActorSlot>() {
+        let audit = parts.extensions.get::<crate::audit::ActorSlot>().cloned();
+        if let Some(slot) = &audit {
             slot.set(&user, &memberships);
         }
         Ok(Caller {
@@ -98,6 +114,7 @@ impl FromRequestParts<ApiState> for Caller {
             memberships,
             grants,
             scope,
+            audit,
         })
     }
 }

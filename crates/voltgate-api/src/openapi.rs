@@ -23,7 +23,7 @@ use crate::ApiState;
         site_chargers::list, site_chargers::attach, site_chargers::detach, site_chargers::connectors, site_chargers::transactions, site_chargers::team_transactions, site_chargers::audit_log,
         chargers::list, chargers::create, chargers::show, chargers::update, chargers::destroy,
         connectors::list, connectors::show, connectors::update,
-        cards::list, cards::create, cards::show, cards::update, cards::destroy,
+        cards::list, cards::site_cards, cards::create, cards::show, cards::update, cards::destroy,
         history::list_transactions, history::show_transaction, history::charger_transactions, history::meter_values, history::logs,
         actions::perform, actions::list,
         charger_state::configuration, charger_state::profiles, charger_state::local_list, charger_state::reservations, charger_state::reservation,

@@ -440,11 +440,15 @@ pub trait CommandStore: Send + Sync {
         expires_at: OffsetDateTime,
     ) -> StoreResult<i64>;
     async fn set_reservation_status(&self, id: i64, status: &str) -> StoreResult<()>;
-    async fn find_reservation(&self, team_ids: &[i64], id: i64)
-        -> StoreResult<Option<Reservation>>;
+    /// Reservations of chargers within `reach` (pass the sensitive reach: they carry id tags).
+    async fn find_reservation(
+        &self,
+        reach: &crate::access::Reach,
+        id: i64,
+    ) -> StoreResult<Option<Reservation>>;
     async fn list_reservations(
         &self,
-        team_ids: &[i64],
+        reach: &crate::access::Reach,
         charger_id: Option<i64>,
         page: PageRequest,
     ) -> StoreResult<Page<Reservation>>;

@@ -237,15 +237,19 @@ impl CommandStore for Db {
 
     async fn find_reservation(
         &self,
-        team_ids: &[i64],
+        reach: &voltgate_core::access::Reach,
         id: i64,
     ) -> StoreResult<Option<Reservation>> {
         let mut sql = Sql::new(&format!(
             "SELECT {RESERVATION_COLUMNS}{RESERVATION_FROM} WHERE "
         ));
-        sql.bind_in("c.team_id", team_ids)
-            .push(" AND r.id = ")
-            .bind(id);
+        sql.bind_any_in(&[
+            ("c.team_id", &reach.team_ids),
+            ("c.site_id", &reach.site_ids),
+            ("c.id", &reach.charger_ids),
+        ])
+        .push(" AND r.id = ")
+        .bind(id);
         let row = sql
             .query()
             .fetch_optional(self.pool())
@@ -256,12 +260,16 @@ impl CommandStore for Db {
 
     async fn list_reservations(
         &self,
-        team_ids: &[i64],
+        reach: &voltgate_core::access::Reach,
         charger_id: Option<i64>,
         page: PageRequest,
     ) -> StoreResult<Page<Reservation>> {
         let mut f = Sql::new(" WHERE ");
-        f.bind_in("c.team_id", team_ids);
+        f.bind_any_in(&[
+            ("c.team_id", &reach.team_ids),
+            ("c.site_id", &reach.site_ids),
+            ("c.id", &reach.charger_ids),
+        ]);
         if let Some(id) = charger_id {
             f.push(" AND r.charger_id = ").bind(id);
         }

@@ -17,10 +17,13 @@ use crate::views::CardView;
 use crate::ApiState;
 
 pub(crate) fn router() -> Router<ApiState> {
-    Router::new().route("/cards", get(list).post(create)).route(
-        "/cards/{uid}",
-        get(show).put(update).patch(update).delete(destroy),
-    )
+    Router::new()
+        .route("/cards", get(list).post(create))
+        .route("/sites/{site}/cards", get(site_cards))
+        .route(
+            "/cards/{uid}",
+            get(show).put(update).patch(update).delete(destroy),
+        )
 }
 
 const STATUSES: &[&str] = &["accepted", "blocked", "expired"];
@@ -88,6 +91,32 @@ pub(crate) async fn list(
         team_ids: caller.team_ids(),
         status,
         search: filter(&params, "search").map(str::to_owned),
+        page: page_request(&params)?,
+    };
+    let page = state.store.list_cards(&query).await?;
+    Ok(paginated(&uri, page.map(|c| CardView::from(&c))))
+}
+
+/// Volttime's Sites > Cards: the cards the site's chargers accept (its owner team's cards). Card
+/// uids are sensitive data: a team with access to the site needs sensitive-data access (403
+/// without; 404 when the site is not visible at all).
+#[utoipa::path(get, path = "/api/v3/sites/{site}/cards", tag = "Cards", params(("site" = String, Path), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses((status = 200, body = inline(Data<Vec<CardView>>)), (status = 403), (status = 404)))]
+pub(crate) async fn site_cards(
+    State(state): State<ApiState>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    Path(site): Path<String>,
+    Query(params): Query<Params>,
+) -> ApiResult<Json<Paginated<impl serde::Serialize>>> {
+    let site = crate::access::visible_site(&state, &caller, &site).await?;
+    if !caller.scope.sensitive.site(&site) {
+        return Err(ApiError::Forbidden);
+    }
+    let query = CardQuery {
+        team_ids: vec![site.team_id],
+        status: None,
+        search: None,
         page: page_request(&params)?,
     };
     let page = state.store.list_cards(&query).await?;

@@ -190,7 +190,8 @@ pub(crate) async fn reservations(
     OriginalUri(uri): OriginalUri,
     Query(params): Query<Params>,
 ) -> ApiResult<Json<Paginated<ReservationView>>> {
-    let team_ids = caller.team_ids();
+    // Reservations carry id tags: sensitive data of the chargers' sites.
+    let reach = &caller.scope.sensitive;
     let charger_id = match filter(&params, "charger_uuid") {
         Some(c) => {
             let uuid = Uuid::parse_str(c)
@@ -198,7 +199,7 @@ pub(crate) async fn reservations(
             Some(
                 state
                     .store
-                    .find_charger(&voltgate_core::access::Reach::teams(team_ids.clone()), uuid)
+                    .find_charger(reach, uuid)
                     .await?
                     .map_or(-1, |c| c.id),
             )
@@ -207,7 +208,7 @@ pub(crate) async fn reservations(
     };
     let page = state
         .store
-        .list_reservations(&team_ids, charger_id, page_request(&params)?)
+        .list_reservations(reach, charger_id, page_request(&params)?)
         .await?;
     Ok(paginated(&uri, page.map(|r| ReservationView::new(&r))))
 }
@@ -222,7 +223,7 @@ pub(crate) async fn reservation(
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let r = state
         .store
-        .find_reservation(&caller.team_ids(), id)
+        .find_reservation(&caller.scope.sensitive, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(data(ReservationView::new(&r)))

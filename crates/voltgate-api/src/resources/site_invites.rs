@@ -293,6 +293,17 @@ pub(crate) async fn accept(
         .await?
         .filter(|i| i.accepted_at.is_none() && i.expires_at > now)
         .ok_or_else(invalid)?;
+    // The token travels by e-mail: it is proof only together with the address it went to.
+    if !invite
+        .email
+        .trim()
+        .eq_ignore_ascii_case(caller.user.email.trim())
+    {
+        return Err(ApiError::field(
+            "token",
+            "This invitation was sent to another e-mail address: sign in as that user to accept it.",
+        ));
+    }
     let team = match team {
         Some(t) => t,
         None => match caller.default_team() {

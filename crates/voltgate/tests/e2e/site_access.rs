@@ -762,6 +762,21 @@ async fn invitations_are_validated_rate_limited_and_accepted_once() {
             errors(&body, "token"),
             ["The invitation is invalid or has expired."]
         );
+        // Someone else holding the token cannot use it, and it stays valid for the invitee.
+        let mallory = person(&app, "mallory").await;
+        let (status, body) = call(
+            &app,
+            &mallory.token,
+            Method::POST,
+            accept,
+            Some(json!({"token": token})),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            errors(&body, "token"),
+            ["This invitation was sent to another e-mail address: sign in as that user to accept it."]
+        );
         let (status, body) = call(
             &app,
             &b.token,
@@ -1131,8 +1146,120 @@ async fn mutating_requests_land_in_the_audit_log_for_team_admins() {
         let member = member_of(&app, team_id, TeamRole::Member).await;
         let (status, _) = call(&app, &member, Method::GET, &path, None).await;
         assert_eq!(status, 403, "members do not read the audit log");
+        // What the member does to their own team's objects stays in their own team's log.
+        let (status, mine) = call(&app, &member, Method::GET, "/api/v3/teams", None).await;
+        assert_eq!(status, 200, "{mine}");
+        let own = mine["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["uuid"] != team.as_str())
+            .expect("the member has a team of their own")["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, site) = call(
+            &app,
+            &member,
+            Method::POST,
+            "/api/v3/sites",
+            Some(
+                json!({"team_uuid": own, "name": "Mine", "street": "Main", "house_number": 1,
+                        "postal_code": "1000", "city": "Brussels", "country": "BE"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{site}");
+        let own_path = format!("/api/v3/teams/{own}/audit-log");
+        let mut seen = false;
+        for _ in 0..50 {
+            let (_, body) = call(&app, &member, Method::GET, &own_path, None).await;
+            if body["data"].as_array().is_some_and(|d| !d.is_empty()) {
+                assert_eq!(body["data"][0]["path"], "/api/v3/sites", "{body}");
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(seen, "the member's own team logs the site they created");
+        let (_, body) = call(&app, &owner, Method::GET, &path, None).await;
+        assert_eq!(
+            body["data"].as_array().unwrap().len(),
+            2,
+            "another team's admins do not see it: {body}"
+        );
         let outsider = person(&app, "eve").await;
         let (status, _) = call(&app, &outsider.token, Method::GET, &path, None).await;
+        assert_eq!(status, 404);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn reservations_follow_sensitive_access_to_the_site() {
+    for app in apps().await {
+        let owner = app.token.clone();
+        let site = new_site(&app, &owner, "Reserved").await;
+        let s = site["uuid"].as_str().unwrap().to_owned();
+        let charger = new_charger(&app, &owner, "RSV-1", &s).await;
+        let db = Db::connect(&app.database_url).await.unwrap();
+        let reservation = voltgate_core::store::CommandStore::create_reservation(
+            &db,
+            charger["id"].as_i64().unwrap(),
+            1,
+            "RSV-TAG",
+            None,
+            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+        let one = format!("/api/v3/reservations/{reservation}");
+        let b = person(&app, "bea").await;
+        // Basic access only: the reservation (an id tag) is not there for b.
+        grant_by_invite(
+            &app,
+            &owner,
+            &s,
+            json!({"email": b.email}),
+            &b.token,
+            &b.team,
+        )
+        .await;
+        let (status, _) = call(&app, &b.token, Method::GET, &one, None).await;
+        assert_eq!(status, 404);
+        let (_, list) = call(&app, &b.token, Method::GET, "/api/v3/reservations", None).await;
+        assert_eq!(list["data"], json!([]), "{list}");
+        let cards = format!("/api/v3/sites/{s}/cards");
+        call(
+            &app,
+            &owner,
+            Method::POST,
+            "/api/v3/cards",
+            Some(json!({"uid": "RSV-TAG"})),
+        )
+        .await;
+        let (status, _) = call(&app, &b.token, Method::GET, &cards, None).await;
+        assert_eq!(status, 403, "card uids need sensitive access");
+        // With sensitive-data access it is.
+        let (status, body) = call(
+            &app,
+            &owner,
+            Method::POST,
+            &format!("/api/v3/sites/{s}/teams/{}/grant-sensitive-data", b.team),
+            Some(json!({"expires_never": true})),
+        )
+        .await;
+        assert!(status < 300, "{status} {body}");
+        let (status, got) = call(&app, &b.token, Method::GET, &one, None).await;
+        assert_eq!(status, 200, "{got}");
+        assert_eq!(got["data"]["id_tag"], "RSV-TAG", "{got}");
+        let (_, list) = call(&app, &b.token, Method::GET, "/api/v3/reservations", None).await;
+        assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+        let (status, got) = call(&app, &b.token, Method::GET, &cards, None).await;
+        assert_eq!(status, 200, "{got}");
+        assert_eq!(got["data"][0]["uid"], "RSV-TAG", "{got}");
+        let outsider = person(&app, "olaf").await;
+        let (status, _) = call(&app, &outsider.token, Method::GET, &cards, None).await;
         assert_eq!(status, 404);
         app.shutdown().await;
     }
