@@ -31,10 +31,9 @@ use crate::clock::Clock;
 use crate::commands::{ChargerLink, ChargingProfile, Command, LinkError, Schedule, SchedulePeriod};
 use crate::load::{CircuitRecord, LatestReading, LoadSettings};
 use crate::model::{Charger, Site};
-use crate::page::PageRequest;
 use crate::settings::{ChargerSettings, DYNAMIC_PROFILE_ID};
 use crate::smart::{self, Plan, SmartMode, SmartSettings, Zone};
-use crate::store::{ChargerQuery, Store, StoreResult};
+use crate::store::{all_chargers, ChargerQuery, Store, StoreResult};
 use crate::types::ConnectionStatus;
 
 /// Above the offline fallback (level 0), below operators' own profiles at higher levels.
@@ -210,25 +209,17 @@ fn configured(settings: &LoadSettings, circuits: usize) -> bool {
         || circuits > 0
 }
 
-/// Every charger of the site.
+/// Every charger of the site (they belong to its owner team).
 pub async fn site_chargers(store: &dyn Store, site: &Site) -> StoreResult<Vec<Charger>> {
-    let mut out = Vec::new();
-    for page in 1.. {
-        let got = store
-            .list_chargers(&ChargerQuery {
-                team_ids: vec![site.team_id],
-                site_id: Some(site.id),
-                page: PageRequest::new(page, PageRequest::MAX_PER_PAGE),
-                ..Default::default()
-            })
-            .await?;
-        let n = got.items.len() as u64;
-        out.extend(got.items);
-        if n < PageRequest::MAX_PER_PAGE {
-            break;
-        }
-    }
-    Ok(out)
+    all_chargers(
+        store,
+        ChargerQuery {
+            team_ids: vec![site.team_id],
+            site_id: Some(site.id),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 impl LoadController {

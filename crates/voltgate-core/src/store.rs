@@ -526,3 +526,22 @@ impl<T> Store for T where
         + 'static
 {
 }
+
+/// Every charger a query matches, page after page (for work over a whole site, where the API's
+/// page size does not apply).
+pub async fn all_chargers(
+    store: &(impl ChargerStore + ?Sized),
+    mut query: ChargerQuery,
+) -> StoreResult<Vec<Charger>> {
+    let mut out = Vec::new();
+    for page in 1.. {
+        query.page = PageRequest::new(page, PageRequest::MAX_PER_PAGE);
+        let got = store.list_chargers(&query).await?;
+        let n = got.items.len() as u64;
+        out.extend(got.items);
+        if n < PageRequest::MAX_PER_PAGE {
+            break;
+        }
+    }
+    Ok(out)
+}

@@ -12,7 +12,6 @@ use serde::Serialize;
 use voltgate_core::access::Reach;
 use voltgate_core::model::Site;
 use voltgate_core::types::TeamRole;
-use voltgate_core::PageRequest;
 
 use super::chargers::{charger_page, identity_field, view};
 use super::history::{transaction_page, transaction_query};
@@ -149,23 +148,11 @@ async fn accessible_chargers(
     caller: &Caller,
     site: &Site,
 ) -> ApiResult<Vec<voltgate_core::model::Charger>> {
-    let mut out = Vec::new();
-    for page in 1.. {
-        let got = state
-            .store
-            .list_chargers(&voltgate_core::store::ChargerQuery {
-                site_id: Some(site.id),
-                page: PageRequest::new(page, PageRequest::MAX_PER_PAGE),
-                ..charger_query(&caller.scope.basic)
-            })
-            .await?;
-        let n = got.items.len() as u64;
-        out.extend(got.items);
-        if n < PageRequest::MAX_PER_PAGE {
-            break;
-        }
-    }
-    Ok(out)
+    let query = voltgate_core::store::ChargerQuery {
+        site_id: Some(site.id),
+        ..charger_query(&caller.scope.basic)
+    };
+    Ok(voltgate_core::store::all_chargers(state.store.as_ref(), query).await?)
 }
 
 /// The connectors of the site's accessible chargers.

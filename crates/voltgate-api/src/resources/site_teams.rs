@@ -15,10 +15,9 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use voltgate_core::access::{GrantAccess, NewDataRequest, SiteGrant};
 use voltgate_core::model::{Charger, Site, Team};
-use voltgate_core::PageRequest;
 
 use super::path_uuid;
-use crate::access::{charger_query, managed_site, may_write, visible_site};
+use crate::access::{managed_site, may_write, visible_site};
 use crate::auth::Caller;
 use crate::body::Body;
 use crate::envelope::{data, Data};
@@ -142,23 +141,7 @@ impl SiteTeamView {
 
 /// Every charger on the site (to name accessible assets by uuid).
 pub(crate) async fn site_chargers(state: &ApiState, site: &Site) -> ApiResult<Vec<Charger>> {
-    let mut out = Vec::new();
-    for page in 1.. {
-        let got = state
-            .store
-            .list_chargers(&voltgate_core::store::ChargerQuery {
-                site_id: Some(site.id),
-                page: PageRequest::new(page, PageRequest::MAX_PER_PAGE),
-                ..charger_query(&voltgate_core::access::Reach::teams(vec![site.team_id]))
-            })
-            .await?;
-        let n = got.items.len() as u64;
-        out.extend(got.items);
-        if n < PageRequest::MAX_PER_PAGE {
-            break;
-        }
-    }
-    Ok(out)
+    Ok(voltgate_core::load_control::site_chargers(state.store.as_ref(), site).await?)
 }
 
 /// Whether the caller belongs to the site's owner team.
