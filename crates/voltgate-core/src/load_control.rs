@@ -151,8 +151,6 @@ pub struct ChargerEntry {
 #[derive(Debug, Clone)]
 pub struct SiteComputation {
     pub settings: LoadSettings,
-    pub smart: SmartSettings,
-    pub plan: Plan,
     /// What the site may draw per phase (L1, L2, L3).
     pub limits: [Amps; 3],
     /// Whether load management is configured (a fuse, available current or circuits); the
@@ -271,8 +269,6 @@ impl LoadController {
         let readings = store.latest_readings(&ids).await?;
         let mut charger_settings: HashMap<i64, ChargerSettings> =
             store.settings_of(&ids).await?.into_iter().collect();
-        let smart_settings = store.smart_settings(site.id).await?;
-        let plan = self.plan(site, &smart_settings, now).await?;
         let limits = settings.phase_limits(UNLIMITED);
         let managed = configured(&settings, records.len());
 
@@ -388,24 +384,20 @@ impl LoadController {
             .collect();
         Ok(SiteComputation {
             settings,
-            smart: smart_settings,
-            plan,
             limits,
             managed,
             entries,
         })
     }
 
-    /// The site's smart-charging plan from now on.
-    async fn plan(
+    /// The site's smart-charging settings and its plan from `now` on.
+    pub async fn smart_plan(
         &self,
         site: &Site,
-        settings: &SmartSettings,
         now: OffsetDateTime,
-    ) -> StoreResult<Plan> {
-        let zone = Zone::named(&site.address.timezone)
-            .or_else(|| Zone::named("UTC"))
-            .expect("UTC is always known");
+    ) -> StoreResult<(SmartSettings, Plan)> {
+        let settings = self.store.smart_settings(site.id).await?;
+        let zone = Zone::named(&site.address.timezone).unwrap_or_else(Zone::utc);
         let prices = match (&settings.mode, &settings.tariff_zone) {
             (SmartMode::DayAheadPricing, Some(location)) => {
                 self.store
@@ -418,7 +410,8 @@ impl LoadController {
             }
             _ => Vec::new(),
         };
-        Ok(smart::plan(settings, &zone, &prices, now, PLAN_HORIZON))
+        let plan = smart::plan(&settings, &zone, &prices, now, PLAN_HORIZON);
+        Ok((settings, plan))
     }
 
     /// The profile that makes `current` (on `phases` phases) take effect from `now`, shaped by
@@ -490,6 +483,7 @@ impl LoadController {
         }
         let computed = self.compute(site).await?;
         let now = self.clock.now();
+        let (_, plan) = self.smart_plan(site, now).await?;
         let refresh_before = now
             + time::Duration::try_from(self.config.profile_ttl / 2)
                 .unwrap_or(time::Duration::minutes(2));
@@ -509,12 +503,8 @@ impl LoadController {
             if ch.connection_status != ConnectionStatus::Online {
                 continue;
             }
-            let mut next = self.profile(
-                e.allocation.current,
-                e.allocation.phases.len(),
-                &computed.plan,
-                now,
-            );
+            let mut next =
+                self.profile(e.allocation.current, e.allocation.phases.len(), &plan, now);
             next.site_id = site.id;
             let unchanged = last.is_some_and(|l| {
                 l.current == next.current

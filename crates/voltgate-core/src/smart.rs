@@ -131,9 +131,13 @@ pub struct Zone(tz::TimeZone);
 
 impl Zone {
     /// The zone named like `Europe/Amsterdam` or `UTC`; None when the database does not know it.
+    pub fn utc() -> Zone {
+        Zone(tz::TimeZone::utc())
+    }
+
     pub fn named(name: &str) -> Option<Zone> {
         if name == "UTC" {
-            return Some(Zone(tz::TimeZone::utc()));
+            return Some(Zone::utc());
         }
         // Only area/location names, not POSIX TZ strings such as "EST5EDT,M3.2.0,M11.1.0".
         if !name.contains('/') || name.contains("..") || name.starts_with('/') {

@@ -58,9 +58,10 @@ pub(crate) struct SmartChargingView {
 }
 
 async fn view(state: &ApiState, site: &voltgate_core::model::Site) -> ApiResult<SmartChargingView> {
-    let computed = state.load.compute(site).await?;
-    let s = &computed.smart;
-    let plan = &computed.plan;
+    let (s, plan) = state
+        .load
+        .smart_plan(site, OffsetDateTime::now_utc())
+        .await?;
     Ok(SmartChargingView {
         timezone: site.address.timezone.clone(),
         smart_charging: s.mode.as_str().to_owned(),
@@ -159,19 +160,8 @@ pub(crate) async fn update(
         next.threshold = v;
     }
     match b.opt_string("tariff_zone", 16) {
-        Some(Some(z)) => {
-            let ok = z.len() >= 2
-                && z.chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
-            if ok {
-                next.tariff_zone = Some(z);
-            } else {
-                b.error(
-                    "tariff_zone",
-                    "Must be a price zone code in capitals, such as `BE` or `NO-1`.",
-                );
-            }
-        }
+        Some(Some(z)) if zone_ok(&z) => next.tariff_zone = Some(z),
+        Some(Some(_)) => b.error("tariff_zone", ZONE_MESSAGE),
         Some(None) => next.tariff_zone = None,
         None => {}
     }
@@ -315,6 +305,9 @@ pub(crate) struct ImportView {
     pub locations: Vec<String>,
 }
 
+const ZONE_MESSAGE: &str = "Must be a price zone code in capitals, such as `BE` or `NO-1`.";
+
+/// A day-ahead price zone code: `BE`, `NL`, `NO-1`, `DE-LU`.
 fn zone_ok(z: &str) -> bool {
     (2..=16).contains(&z.len())
         && z.chars()
@@ -388,10 +381,7 @@ fn parse_json(bytes: &Bytes) -> Result<Vec<DayAheadPrice>, ApiError> {
     b.only(&["location", "price_includes_tax", "prices"]);
     let location = b.required_string("location", 16);
     if location.as_deref().is_some_and(|z| !zone_ok(z)) {
-        b.error(
-            "location",
-            "Must be a price zone code in capitals, such as `BE` or `NO-1`.",
-        );
+        b.error("location", ZONE_MESSAGE);
     }
     let includes = b.opt_bool("price_includes_tax").flatten().unwrap_or(false);
     let rows = b.children("prices");
