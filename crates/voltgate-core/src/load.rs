@@ -88,6 +88,18 @@ pub struct LatestReading {
     pub value: String,
 }
 
+impl LatestReading {
+    /// The value in A or W (`mA` and `kW` converted); None when it is not a number.
+    pub fn base_value(&self) -> Option<f64> {
+        let v: f64 = self.value.trim().parse().ok()?;
+        Some(match self.unit.as_deref() {
+            Some("mA") => v / 1000.0,
+            Some("kW") => v * 1000.0,
+            _ => v,
+        })
+    }
+}
+
 #[async_trait]
 pub trait LoadStore: Send + Sync {
     /// The site's settings (all None when never set).

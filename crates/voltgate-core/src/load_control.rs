@@ -29,7 +29,7 @@ use uuid::Uuid;
 use crate::allocation::{self, Allocation, Amps, ChargerLoad, Circuit, Reason, DRAW_MARGIN};
 use crate::clock::Clock;
 use crate::commands::{ChargerLink, ChargingProfile, Command, LinkError, Schedule, SchedulePeriod};
-use crate::load::{CircuitRecord, LatestReading, LoadSettings};
+use crate::load::{CircuitCharger, CircuitRecord, LoadSettings};
 use crate::model::{Charger, Site};
 use crate::settings::{ChargerSettings, DYNAMIC_PROFILE_ID};
 use crate::smart::{self, Plan, SmartMode, SmartSettings, Zone};
@@ -189,14 +189,6 @@ impl std::fmt::Debug for LoadController {
     }
 }
 
-fn amps_value(r: &LatestReading) -> Option<Amps> {
-    let v: f64 = r.value.trim().parse().ok()?;
-    Some(match r.unit.as_deref() {
-        Some("mA") => v / 1000.0,
-        _ => v,
-    })
-}
-
 /// Whether a site has load management: a fuse, an available current or circuits.
 fn configured(settings: &LoadSettings, circuits: usize) -> bool {
     settings.max_current.is_some()
@@ -298,31 +290,43 @@ impl LoadController {
             false
         };
 
+        // Per charger, found once: its circuit, the rotation of its first connector, the highest
+        // recent current on any phase.
+        let attach_of: HashMap<i64, &CircuitCharger> =
+            attached.iter().map(|a| (a.charger_id, a)).collect();
+        let mut first_connector: HashMap<i64, (i32, Option<String>)> = HashMap::new();
+        for c in &connectors {
+            let entry = first_connector
+                .entry(c.charger_id)
+                .or_insert((c.connector_id, c.phase_rotation.clone()));
+            if c.connector_id < entry.0 {
+                *entry = (c.connector_id, c.phase_rotation.clone());
+            }
+        }
+        let mut measured_of: HashMap<i64, Amps> = HashMap::new();
+        for r in &readings {
+            if r.measurand != "Current.Import" || now - r.timestamp > READING_MAX_AGE {
+                continue;
+            }
+            if let Some(v) = r.base_value() {
+                let m = measured_of.entry(r.charger_id).or_insert(v);
+                *m = m.max(v);
+            }
+        }
+
         let sent = self.sent().clone();
         let mut loads = Vec::with_capacity(chargers.len());
         let mut extra = Vec::with_capacity(chargers.len());
         for ch in &chargers {
             let s = charger_settings.remove(&ch.id).unwrap_or_default();
-            let attach = attached.iter().find(|a| a.charger_id == ch.id);
+            let attach = attach_of.get(&ch.id).copied();
             let mut phases = s.max_charge_phases.map_or(3, |p| p.clamp(1, 3) as usize);
             if single_phase_path(attach.map(|a| a.circuit_id)) {
                 phases = 1;
             }
-            let rotation = connectors
-                .iter()
-                .filter(|c| c.charger_id == ch.id)
-                .min_by_key(|c| c.connector_id)
-                .and_then(|c| c.phase_rotation.clone());
+            let rotation = first_connector.get(&ch.id).and_then(|(_, r)| r.as_deref());
             let is_active = active.contains(&ch.id);
-            let measured = readings
-                .iter()
-                .filter(|r| {
-                    r.charger_id == ch.id
-                        && r.measurand == "Current.Import"
-                        && now - r.timestamp <= READING_MAX_AGE
-                })
-                .filter_map(amps_value)
-                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+            let measured = measured_of.get(&ch.id).copied();
             let max = s.max_charge_current.unwrap_or(DEFAULT_MAX);
             let min = s
                 .min_charge_current
@@ -338,7 +342,7 @@ impl LoadController {
             let mut load = ChargerLoad {
                 id: ch.id as u64,
                 circuit: attach.map_or(0, |a| a.circuit_id as u64),
-                phases: allocation::phases_from_rotation(rotation.as_deref(), phases),
+                phases: allocation::phases_from_rotation(rotation, phases),
                 priority: attach.map_or(0, |a| a.priority),
                 min_current: min,
                 max_current: max,

@@ -280,16 +280,8 @@ impl OcppService {
         if samples.is_empty() {
             return Ok(());
         }
-        let charger_id = samples[0].charger_id;
-        let multi = samples.iter().any(|m| m.charger_id != charger_id);
-        let chargers: Vec<i64> = if multi {
-            let mut ids: Vec<i64> = samples.iter().map(|m| m.charger_id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        } else {
-            vec![charger_id]
-        };
+        let chargers: std::collections::BTreeSet<i64> =
+            samples.iter().map(|m| m.charger_id).collect();
         self.batch
             .send_durable(BatchItem::MeterValues(samples))
             .await?;

@@ -101,15 +101,6 @@ pub(crate) struct LoadManagementView {
     pub allocation: Vec<ChargerAllocationView>,
 }
 
-fn amps_value(r: &LatestReading) -> Option<f64> {
-    let v: f64 = r.value.trim().parse().ok()?;
-    Some(match r.unit.as_deref() {
-        Some("mA") => v / 1000.0,
-        Some("kW") => v * 1000.0,
-        _ => v,
-    })
-}
-
 /// The site's live allocation, as the load controller computes it.
 async fn site_allocation(
     state: &ApiState,
@@ -624,7 +615,7 @@ fn power_view(readings: &[&LatestReading]) -> PowerUsageView {
     let mut watts: Option<f64> = None;
     let mut phase_watts: Option<f64> = None;
     for r in readings {
-        let Some(v) = amps_value(r) else { continue };
+        let Some(v) = r.base_value() else { continue };
         let phase = r
             .phase
             .as_deref()
