@@ -79,7 +79,8 @@ impl Db {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                                 PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 8192; PRAGMA temp_store = MEMORY;",
                             )
                             .await?;
                             Ok(())
