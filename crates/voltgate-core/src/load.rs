@@ -137,8 +137,13 @@ pub trait LoadStore: Send + Sync {
     /// The chargers among `charger_ids` that have an active transaction.
     async fn chargers_with_sessions(&self, charger_ids: &[i64]) -> StoreResult<Vec<i64>>;
     /// The latest Current.Import and Power.Active.Import samples of each connector of the
-    /// chargers (those sharing the connector's most recent timestamp).
-    async fn latest_readings(&self, charger_ids: &[i64]) -> StoreResult<Vec<LatestReading>>;
+    /// chargers (those sharing the connector's most recent timestamp), among readings taken at
+    /// or after `since` when given (which also bounds the rows the database looks at).
+    async fn latest_readings(
+        &self,
+        charger_ids: &[i64],
+        since: Option<OffsetDateTime>,
+    ) -> StoreResult<Vec<LatestReading>>;
 }
 
 #[cfg(test)]

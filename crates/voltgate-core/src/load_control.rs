@@ -258,7 +258,9 @@ impl LoadController {
             .await?
             .into_iter()
             .collect();
-        let readings = store.latest_readings(&ids).await?;
+        let readings = store
+            .latest_readings(&ids, Some(now - READING_MAX_AGE))
+            .await?;
         let mut charger_settings: HashMap<i64, ChargerSettings> =
             store.settings_of(&ids).await?.into_iter().collect();
         let limits = settings.phase_limits(UNLIMITED);

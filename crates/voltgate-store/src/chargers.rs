@@ -233,7 +233,7 @@ impl ChargerStore for Db {
         let mut tx = self.pool().begin().await.map_err(db_err)?;
         for table in [
             "ocpp_logs",
-            "meter_values",
+            "meter_readings",
             "transactions",
             "connectors",
             "charger_actions",

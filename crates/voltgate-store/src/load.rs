@@ -10,6 +10,7 @@ use voltgate_core::load::{
 };
 use voltgate_core::store::StoreResult;
 
+use crate::reports::LIVE_MEASURANDS;
 use crate::sql::{db_err, micros, RowExt, Sql};
 use crate::Db;
 
@@ -258,33 +259,51 @@ impl LoadStore for Db {
         rows.iter().map(|r| r.i64("charger_id")).collect()
     }
 
-    async fn latest_readings(&self, charger_ids: &[i64]) -> StoreResult<Vec<LatestReading>> {
-        // Served by meter_values_charger (charger_id, timestamp): per connector, the newest
-        // timestamp that has a current or power sample, then the samples at that timestamp.
+    async fn latest_readings(
+        &self,
+        charger_ids: &[i64],
+        since: Option<OffsetDateTime>,
+    ) -> StoreResult<Vec<LatestReading>> {
+        // Per connector the newest live reading (one with a current or power sample), then its
+        // current and power samples. Both steps are served by meter_readings_charger
+        // (charger_id, timestamp); `since` bounds the first one to recent rows.
         let mut sql = Sql::new(
-            "SELECT m.charger_id, m.connector_id, m.timestamp, m.measurand, m.phase, m.unit, m.value \
-             FROM meter_values m WHERE ",
+            "SELECT r.charger_id, r.connector_id, r.timestamp, r.sampled FROM meter_readings r \
+             JOIN (SELECT charger_id, connector_id, MAX(timestamp) AS ts FROM meter_readings WHERE ",
         );
-        sql.bind_in("m.charger_id", charger_ids);
+        sql.bind_in("charger_id", charger_ids);
+        if let Some(since) = since {
+            sql.push(" AND timestamp >= ").bind(micros(since));
+        }
         sql.push(
-            " AND m.measurand IN ('Current.Import', 'Power.Active.Import') AND m.timestamp = \
-             (SELECT MAX(x.timestamp) FROM meter_values x WHERE x.charger_id = m.charger_id \
-             AND x.connector_id = m.connector_id AND x.measurand IN ('Current.Import', 'Power.Active.Import')) \
-             ORDER BY m.charger_id, m.connector_id, m.id",
+            " AND live = 1 GROUP BY charger_id, connector_id) l \
+             ON r.charger_id = l.charger_id AND r.timestamp = l.ts AND r.connector_id = l.connector_id \
+             WHERE r.live = 1 ORDER BY r.charger_id, r.connector_id, r.id",
         );
         let rows = sql.query().fetch_all(self.pool()).await.map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(LatestReading {
-                    charger_id: r.i64("charger_id")?,
-                    connector_id: r.i64("connector_id")? as i32,
-                    timestamp: r.time("timestamp")?,
-                    measurand: r.string("measurand")?,
-                    phase: r.opt_string("phase")?,
-                    unit: r.opt_string("unit")?,
-                    value: r.string("value")?,
-                })
-            })
-            .collect()
+        let mut out = Vec::new();
+        for r in &rows {
+            let charger_id = r.i64("charger_id")?;
+            let connector_id = r.i64("connector_id")? as i32;
+            let timestamp = r.time("timestamp")?;
+            for [value, _context, _format, measurand, phase, _location, unit] in
+                crate::reports::unpack_sampled(&r.string("sampled")?)?
+            {
+                let Some(measurand) = measurand.filter(|m| LIVE_MEASURANDS.contains(&m.as_str()))
+                else {
+                    continue;
+                };
+                out.push(LatestReading {
+                    charger_id,
+                    connector_id,
+                    timestamp,
+                    measurand,
+                    phase,
+                    unit,
+                    value: value.unwrap_or_default(),
+                });
+            }
+        }
+        Ok(out)
     }
 }

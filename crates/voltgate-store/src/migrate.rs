@@ -48,15 +48,26 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_site_access.sql"),
         include_str!("../migrations/postgres/0007_site_access.sql"),
     ),
+    (
+        8,
+        "meter_readings",
+        include_str!("../migrations/sqlite/0008_meter_readings.sql"),
+        include_str!("../migrations/postgres/0008_meter_readings.sql"),
+    ),
 ];
 
-pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize, sqlx::Error> {
+/// Applies the migrations not yet applied whose version is at most `up_to`.
+pub(crate) async fn run(
+    pool: &AnyPool,
+    backend: Backend,
+    up_to: i64,
+) -> Result<usize, sqlx::Error> {
     pool.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
     .await?;
     let mut applied = 0;
-    for (version, name, sqlite, postgres) in MIGRATIONS {
+    for (version, name, sqlite, postgres) in MIGRATIONS.iter().filter(|m| m.0 <= up_to) {
         let mut tx = pool.begin().await?;
         if backend == Backend::Postgres {
             // Two nodes starting at once must not both migrate.

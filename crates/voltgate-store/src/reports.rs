@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Transaction as SqlTx};
 use time::OffsetDateTime;
 use uuid::Uuid;
+use voltgate_core::error::StoreError;
 use voltgate_core::model::{BootInfo, Card, MeterSample};
 use voltgate_core::store::{
     BatchItem, ReportStore, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, StoreResult,
@@ -68,39 +69,43 @@ async fn lock_charger(tx: &mut SqlTx<'_, Any>, charger_id: i64, now: i64) -> Sto
     Ok(())
 }
 
+/// The most sampled values one `meter_readings` row holds (the view numbers them `id * 64 + i`).
+const SAMPLES_PER_READING: usize = 64;
+
+/// Measurands that make a reading `live` (what load control reads back).
+pub(crate) const LIVE_MEASURANDS: [&str; 2] = ["Current.Import", "Power.Active.Import"];
+
+/// Writes the samples one row per reading: consecutive samples of the same charger, connector,
+/// transaction and timestamp (one meterValue element) share a row, their sampled values packed
+/// as a JSON array (migration 0008 says why).
 async fn insert_samples(
     tx: &mut SqlTx<'_, Any>,
     backend: crate::Backend,
     samples: &[&MeterSample],
 ) -> StoreResult<()> {
-    for chunk in fixed_chunks(samples) {
+    let readings = readings_of(samples);
+    for chunk in fixed_chunks(&readings) {
         let mut sql = Sql::new(
-            "INSERT INTO meter_values (charger_id, connector_id, transaction_id, timestamp, value, context, format, \
-             measurand, phase, location, unit) VALUES ",
+            "INSERT INTO meter_readings (charger_id, connector_id, transaction_id, timestamp, live, sampled) VALUES ",
         );
-        for (i, s) in chunk.iter().enumerate() {
+        for (i, r) in chunk.iter().enumerate() {
+            let first = r[0];
             sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(s.charger_id)
+            sql.bind(first.charger_id)
                 .push(", ")
-                .bind(s.connector_id as i64)
+                .bind(first.connector_id as i64)
                 .push(", ")
-                .bind(s.transaction_id);
+                .bind(first.transaction_id);
             sql.push(", ")
-                .bind(micros(s.timestamp))
+                .bind(micros(first.timestamp))
                 .push(", ")
-                .bind(s.value.as_str());
-            sql.push(", ")
-                .bind(s.context.as_deref())
+                .bind(i64::from(r.iter().any(|s| {
+                    s.measurand
+                        .as_deref()
+                        .is_some_and(|m| LIVE_MEASURANDS.contains(&m))
+                })))
                 .push(", ")
-                .bind(s.format.as_deref());
-            sql.push(", ")
-                .bind(s.measurand.as_deref())
-                .push(", ")
-                .bind(s.phase.as_deref());
-            sql.push(", ")
-                .bind(s.location.as_deref())
-                .push(", ")
-                .bind(s.unit.as_deref())
+                .bind(pack_sampled(r))
                 .push(")");
         }
         let text = sql.text_for(backend);
@@ -110,6 +115,51 @@ async fn insert_samples(
             .map_err(db_err)?;
     }
     Ok(())
+}
+
+/// Groups consecutive samples of one reading, at most [`SAMPLES_PER_READING`] a group.
+fn readings_of<'a>(samples: &[&'a MeterSample]) -> Vec<Vec<&'a MeterSample>> {
+    let mut out: Vec<Vec<&MeterSample>> = Vec::new();
+    for s in samples {
+        match out.last_mut() {
+            Some(r)
+                if r.len() < SAMPLES_PER_READING
+                    && r[0].charger_id == s.charger_id
+                    && r[0].connector_id == s.connector_id
+                    && r[0].transaction_id == s.transaction_id
+                    && r[0].timestamp == s.timestamp =>
+            {
+                r.push(s)
+            }
+            _ => out.push(vec![s]),
+        }
+    }
+    out
+}
+
+/// `[[value, context, format, measurand, phase, location, unit], ...]`, missing fields null.
+fn pack_sampled(samples: &[&MeterSample]) -> String {
+    let packed: Vec<[Option<&str>; 7]> = samples
+        .iter()
+        .map(|s| {
+            [
+                Some(s.value.as_str()),
+                s.context.as_deref(),
+                s.format.as_deref(),
+                s.measurand.as_deref(),
+                s.phase.as_deref(),
+                s.location.as_deref(),
+                s.unit.as_deref(),
+            ]
+        })
+        .collect();
+    serde_json::to_string(&packed).expect("strings always serialize")
+}
+
+/// The inverse of [`pack_sampled`] for one sampled value: (value, measurand, phase, unit).
+pub(crate) fn unpack_sampled(sampled: &str) -> StoreResult<Vec<[Option<String>; 7]>> {
+    serde_json::from_str(sampled)
+        .map_err(|e| StoreError::Database(format!("a stored meter reading is not valid: {e}")))
 }
 
 async fn boot_in(

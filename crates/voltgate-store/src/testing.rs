@@ -28,3 +28,8 @@ pub async fn fresh_postgres_url(server_url: &str) -> Result<String, sqlx::Error>
     };
     Ok(format!("{base}/{name}"))
 }
+
+/// Runs raw SQL on `db`: for tests that set up rows an older schema wrote, before migrating on.
+pub async fn execute(db: &crate::Db, sql: &str) -> Result<(), sqlx::Error> {
+    db.pool().execute(sql).await.map(|_| ())
+}

@@ -658,7 +658,7 @@ pub(crate) async fn power_usage(
         .ok()
         .filter(|c| *c >= 1)
         .ok_or(ApiError::NotFound)?;
-    let readings = state.store.latest_readings(&[charger.id]).await?;
+    let readings = state.store.latest_readings(&[charger.id], None).await?;
     let mine: Vec<&LatestReading> = readings
         .iter()
         .filter(|r| r.connector_id == connector_id)

@@ -184,7 +184,7 @@ async fn load_settings_circuits_and_latest_readings_round_trip() {
         ])])
         .await
         .unwrap();
-        let latest = db.latest_readings(&[c.id]).await.unwrap();
+        let latest = db.latest_readings(&[c.id], None).await.unwrap();
         let values: Vec<(&str, Option<&str>, &str)> = latest
             .iter()
             .map(|r| (r.measurand.as_str(), r.phase.as_deref(), r.value.as_str()))
@@ -200,6 +200,18 @@ async fn load_settings_circuits_and_latest_readings_round_trip() {
         assert!(latest
             .iter()
             .all(|r| r.timestamp == t2 && r.connector_id == 1));
-        assert!(db.latest_readings(&[]).await.unwrap().is_empty());
+        assert!(db.latest_readings(&[], None).await.unwrap().is_empty());
+        assert_eq!(
+            db.latest_readings(&[c.id], Some(t2)).await.unwrap(),
+            latest,
+            "a reading at `since` counts"
+        );
+        assert!(
+            db.latest_readings(&[c.id], Some(t2 + time::Duration::seconds(1)))
+                .await
+                .unwrap()
+                .is_empty(),
+            "readings before `since` do not count"
+        );
     }
 }

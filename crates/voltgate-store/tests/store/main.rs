@@ -3,6 +3,7 @@
 
 mod lab;
 mod load;
+mod meter;
 mod smart;
 
 use time::macros::datetime;

@@ -429,6 +429,20 @@ async fn the_allocation_shares_a_32_a_fuse_across_circuits_and_phases() {
         }
 
         // C's EV draws only 5 A: C keeps 5 A + the 2 A margin and B gets the rest of the garage.
+        // A draw counts only below what C was offered, so first let C take its 8 A (it held 0 A
+        // while idle; the raise may still be on its way).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while sockets[2].last_limit() != Some(8.0) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "C never received its 8 A: {:?}",
+                sockets[2].profiles
+            );
+            for cp in &mut sockets {
+                cp.heartbeat_ok().await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let now = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap();

@@ -176,6 +176,8 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub struct Charger {
     pub ws: Ws,
     next: u64,
+    /// The SetChargingProfile payloads this charger accepted, oldest first.
+    pub profiles: Vec<Value>,
 }
 
 pub async fn connect(app: &TestApp, path: &str) -> Charger {
@@ -211,7 +213,11 @@ pub async fn connect_with(
                     Some("ocpp1.6")
                 );
             }
-            Ok(Charger { ws, next: 0 })
+            Ok(Charger {
+                ws,
+                next: 0,
+                profiles: Vec::new(),
+            })
         }
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
         Err(e) => panic!("unexpected connection error: {e}"),
@@ -272,6 +278,9 @@ impl Charger {
                     Some("SetChargingProfile" | "ClearChargingProfile")
                 );
             if limit {
+                if frame[2] == "SetChargingProfile" {
+                    self.profiles.push(frame[3].clone());
+                }
                 self.send_text(&json!([3, frame[1], {"status": "Accepted"}]).to_string())
                     .await;
                 continue;
@@ -279,6 +288,13 @@ impl Charger {
             assert_eq!(frame[1], id, "answer to {action} carries its id: {frame}");
             return frame;
         }
+    }
+
+    /// The first period's limit of the last charging profile this charger accepted.
+    pub fn last_limit(&self) -> Option<f64> {
+        self.profiles.last()?["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]
+            ["limit"]
+            .as_f64()
     }
 
     /// Proves the connection still works after bad input.
