@@ -98,6 +98,9 @@ impl Db {
             }
         }
         .map_err(OpenError::Connect)?;
+        if backend == Backend::Sqlite {
+            tokio::spawn(checkpoint_in_background(pool.clone()));
+        }
         Ok(Self { pool, backend })
     }
 
@@ -125,6 +128,33 @@ impl Db {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+}
+
+/// How often SQLite's write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// Checkpoints SQLite's WAL from a connection of its own, so the batch writer's connection does
+/// not stop to copy pages itself (a fifth of its time under a MeterValues load). PASSIVE never
+/// blocks the writer; the `wal_autocheckpoint` of every connection stays as a backstop should
+/// this task fall behind. Ends when the pool is closed.
+async fn checkpoint_in_background(pool: AnyPool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            break;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                break;
+            }
+            tracing::warn!(error = %e, "could not checkpoint the SQLite write-ahead log; the next writes will");
+        }
     }
 }
 
