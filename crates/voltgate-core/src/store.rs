@@ -355,7 +355,10 @@ pub trait ReportStore: Send + Sync {
         charger_id: i64,
         connector_id: i32,
     ) -> StoreResult<Option<i64>>;
-    /// Writes a batch of hot-path items in one database transaction.
+    /// Writes a batch of hot-path items in one database transaction, except its
+    /// [`BatchItem::Log`] rows: those are written on their own, best effort (a failing row is
+    /// dropped with a warning), and the result is the other items' outcome. So a failed batch
+    /// has written its log rows already, and a retry must not send them again.
     async fn write_batch(&self, items: &[BatchItem]) -> StoreResult<()>;
 }
 

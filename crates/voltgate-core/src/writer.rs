@@ -143,6 +143,10 @@ async fn write(
             tracing::warn!(error = %e, items = items.len(), "batch write failed; writing its items one by one");
             let mut failed = 0;
             for (item, done) in items.into_iter().zip(dones) {
+                if matches!(item, BatchItem::Log(_)) {
+                    // Written already, on their own (ReportStore::write_batch).
+                    continue;
+                }
                 let result = store.write_batch(std::slice::from_ref(&item)).await;
                 match &result {
                     Ok(()) => count_written(metrics, 1),
@@ -250,15 +254,29 @@ mod tests {
         })
     }
 
+    fn heartbeat(charger_id: i64) -> BatchItem {
+        BatchItem::Heartbeat {
+            charger_id,
+            at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
     #[tokio::test]
     async fn one_bad_item_does_not_fail_the_rest_of_its_batch() {
         let store = Refusing::default();
         let (good, good_rx) = oneshot::channel();
         let (bad, bad_rx) = oneshot::channel();
-        let mut batch = vec![(log(1), Some(good)), (log(666), Some(bad)), (log(2), None)];
+        let mut batch = vec![
+            (heartbeat(1), Some(good)),
+            (heartbeat(666), Some(bad)),
+            (log(3), None),
+            (heartbeat(2), None),
+        ];
         write(&store, &Metrics::default(), &mut batch).await;
         assert!(good_rx.await.unwrap().is_ok());
         assert!(bad_rx.await.unwrap().is_err());
+        // The log row is not sent again: a store writes log rows on their own, even when the
+        // rest of their batch fails.
         assert_eq!(*store.written.lock().unwrap(), vec![1, 2]);
     }
 }

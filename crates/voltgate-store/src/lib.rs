@@ -49,6 +49,10 @@ pub enum OpenError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite only: the message log lives in a file of its own, attached to every connection as
+    /// `logs`, so log rows and the other hot-path rows are written in parallel (SQLite has one
+    /// writer per file). None for PostgreSQL and in-memory SQLite.
+    logs_file: Option<String>,
 }
 
 impl Db {
@@ -68,14 +72,26 @@ impl Db {
             }
             _ => url.to_owned(),
         };
+        let logs_file = match backend {
+            Backend::Sqlite => logs_file_beside(&url),
+            Backend::Postgres => None,
+        };
         let options = AnyConnectOptions::from_str(&url).map_err(OpenError::Connect)?;
+        let attach = logs_file.as_ref().map(|f| {
+            format!(
+                "ATTACH DATABASE '{}' AS logs; PRAGMA logs.journal_mode = WAL; \
+                 PRAGMA logs.synchronous = NORMAL; PRAGMA logs.cache_size = -8192;",
+                f.replace('\'', "''")
+            )
+        });
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     // SQLite has one writer at a time; a few connections serve concurrent reads.
                     .max_connections(4)
                     .min_connections(1)
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
+                        let attach = attach.clone();
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
@@ -83,6 +99,9 @@ impl Db {
                                  PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 8192; PRAGMA temp_store = MEMORY;",
                             )
                             .await?;
+                            if let Some(attach) = attach {
+                                conn.execute(attach.as_str()).await?;
+                            }
                             Ok(())
                         })
                     })
@@ -101,7 +120,11 @@ impl Db {
         if backend == Backend::Sqlite {
             tokio::spawn(checkpoint_in_background(pool.clone()));
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            logs_file,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -116,9 +139,20 @@ impl Db {
     /// Applies the migrations that have not run yet up to `version` (inclusive); returns how
     /// many ran. For tests of a migration against data written by the schema before it.
     pub async fn migrate_to(&self, version: i64) -> Result<usize, OpenError> {
-        migrate::run(&self.pool, self.backend, version)
+        let applied = migrate::run(&self.pool, self.backend, version)
             .await
-            .map_err(|e| OpenError::Migrate(e.to_string()))
+            .map_err(|e| OpenError::Migrate(e.to_string()))?;
+        if self.logs_file.is_some() {
+            migrate::move_logs_to_their_file(&self.pool)
+                .await
+                .map_err(|e| OpenError::Migrate(e.to_string()))?;
+        }
+        Ok(applied)
+    }
+
+    /// The SQLite file that holds the message log, when it has one of its own.
+    pub fn logs_file(&self) -> Option<&str> {
+        self.logs_file.as_deref()
     }
 
     /// Closes the pool, waiting for connections in use.
@@ -129,6 +163,20 @@ impl Db {
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
+}
+
+/// `sqlite://DIR/NAME.db?...` -> `DIR/NAME-logs.db`; None for an in-memory database (each
+/// connection would get a log of its own).
+fn logs_file_beside(url: &str) -> Option<String> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next()?;
+    if path.is_empty() || path.contains(":memory:") {
+        return None;
+    }
+    let stem = path.strip_suffix(".db").unwrap_or(path);
+    Some(format!("{stem}-logs.db"))
 }
 
 /// How often SQLite's write-ahead log is copied back into the database file.

@@ -104,3 +104,41 @@ pub(crate) async fn run(
     }
     Ok(applied)
 }
+
+/// SQLite with a log file of its own (`Db::logs_file`): moves `ocpp_logs` from the main file,
+/// where migration 1 created it, into the attached `logs` database, once. Unqualified names find
+/// it there after the move. The log table has no foreign key (SQLite cannot refer across
+/// files); deleting a charger deletes its log rows explicitly.
+pub(crate) async fn move_logs_to_their_file(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let in_main = sqlx::query(
+        "SELECT COUNT(*) AS n FROM main.sqlite_master WHERE type = 'table' AND name = 'ocpp_logs'",
+    )
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get::<i64, _>("n")?;
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS logs.ocpp_logs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            charger_id BIGINT NOT NULL,
+            direction TEXT NOT NULL,
+            message_type SMALLINT NOT NULL,
+            action TEXT,
+            message_id TEXT,
+            payload TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS logs.ocpp_logs_charger ON ocpp_logs(charger_id, id);",
+    )
+    .await?;
+    if in_main > 0 {
+        tx.execute(
+            "INSERT INTO logs.ocpp_logs (id, charger_id, direction, message_type, action, message_id, payload, created_at) \
+             SELECT id, charger_id, direction, message_type, action, message_id, payload, created_at FROM main.ocpp_logs \
+             ORDER BY id; DROP TABLE main.ocpp_logs;",
+        )
+        .await?;
+        tracing::info!("moved the OCPP message log into its own database file");
+    }
+    tx.commit().await
+}

@@ -9,7 +9,7 @@ use sqlx::{Any, AnyConnection, Transaction as SqlTx};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use voltgate_core::error::StoreError;
-use voltgate_core::model::{BootInfo, Card, MeterSample};
+use voltgate_core::model::{BootInfo, Card, LogEntry, MeterSample};
 use voltgate_core::store::{
     BatchItem, ReportStore, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, StoreResult,
 };
@@ -472,16 +472,32 @@ impl ReportStore for Db {
     }
 
     async fn write_batch(&self, items: &[BatchItem]) -> StoreResult<()> {
+        // The message log commits on a connection of its own, at the same time as the rest (on
+        // SQLite into its own file, so the two writes run in parallel); see ReportStore.
+        let logs: Vec<&LogEntry> = items
+            .iter()
+            .filter_map(|i| match i {
+                BatchItem::Log(l) => Some(l),
+                _ => None,
+            })
+            .collect();
+        let (written, ()) = tokio::join!(self.write_reports(items), self.write_logs(&logs));
+        written
+    }
+}
+
+impl Db {
+    /// Everything of a batch but its log rows, in one transaction.
+    async fn write_reports(&self, items: &[BatchItem]) -> StoreResult<()> {
         let mut samples = Vec::new();
-        let mut logs = Vec::new();
         let mut heartbeats: HashMap<i64, OffsetDateTime> = HashMap::new();
         let mut tx = self.pool().begin().await.map_err(db_err)?;
-        // Status, connection and boot reports are written in arrival order; meter values, logs
-        // and heartbeats are gathered into multi-row statements.
+        // Status, connection and boot reports are written in arrival order; meter values and
+        // heartbeats are gathered into multi-row statements.
         for item in items {
             match item {
                 BatchItem::MeterValues(v) => samples.extend(v.iter()),
-                BatchItem::Log(l) => logs.push(l),
+                BatchItem::Log(_) => {}
                 BatchItem::Heartbeat { charger_id, at } => {
                     heartbeats.insert(*charger_id, *at);
                 }
@@ -506,7 +522,50 @@ impl ReportStore for Db {
             }
         }
         insert_samples(&mut tx, self.backend(), &samples).await?;
-        for chunk in fixed_chunks(&logs) {
+        // One UPDATE ... FROM (VALUES ...) per chunk instead of one statement per charger
+        // (both engines name the VALUES columns column1, column2).
+        let heartbeats: Vec<(i64, i64)> = heartbeats
+            .into_iter()
+            .map(|(id, at)| (id, micros(at)))
+            .collect();
+        for chunk in fixed_chunks(&heartbeats) {
+            let mut sql =
+                Sql::new("UPDATE chargers SET last_heartbeat_at = v.column2 FROM (VALUES ");
+            for (i, (id, at)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.bind(*id).push(", ").bind(*at).push(")");
+            }
+            sql.push(") AS v WHERE chargers.id = v.column1");
+            let text = sql.text_for(self.backend());
+            bind_all(sqlx::query(&text), &sql.args)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    /// The batch's log rows, best effort: in one statement per chunk, or row by row when that
+    /// fails (say, a row of a charger deleted meanwhile), dropping only the rows that fail.
+    async fn write_logs(&self, logs: &[&LogEntry]) {
+        if logs.is_empty() {
+            return;
+        }
+        if let Err(e) = self.insert_logs(logs).await {
+            let mut lost = 0;
+            for l in logs {
+                if self.insert_logs(std::slice::from_ref(l)).await.is_err() {
+                    lost += 1;
+                }
+            }
+            tracing::warn!(error = %e, lost, rows = logs.len(), "a batch of OCPP log rows failed; wrote them one by one");
+        }
+    }
+
+    async fn insert_logs(&self, logs: &[&LogEntry]) -> StoreResult<()> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        for chunk in fixed_chunks(logs) {
             let mut sql = Sql::new("INSERT INTO ocpp_logs (charger_id, direction, message_type, action, message_id, payload, created_at) VALUES ");
             for (i, l) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
@@ -525,26 +584,6 @@ impl ReportStore for Db {
                     .bind(micros(l.created_at))
                     .push(")");
             }
-            let text = sql.text_for(self.backend());
-            bind_all(sqlx::query(&text), &sql.args)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        // One UPDATE ... FROM (VALUES ...) per chunk instead of one statement per charger
-        // (both engines name the VALUES columns column1, column2).
-        let heartbeats: Vec<(i64, i64)> = heartbeats
-            .into_iter()
-            .map(|(id, at)| (id, micros(at)))
-            .collect();
-        for chunk in fixed_chunks(&heartbeats) {
-            let mut sql =
-                Sql::new("UPDATE chargers SET last_heartbeat_at = v.column2 FROM (VALUES ");
-            for (i, (id, at)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                sql.bind(*id).push(", ").bind(*at).push(")");
-            }
-            sql.push(") AS v WHERE chargers.id = v.column1");
             let text = sql.text_for(self.backend());
             bind_all(sqlx::query(&text), &sql.args)
                 .execute(&mut *tx)

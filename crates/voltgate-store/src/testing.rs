@@ -7,6 +7,21 @@ use sqlx::{Connection, Executor};
 /// (e.g. `postgres://postgres@127.0.0.1:5432/postgres`). Read by test code only.
 pub const POSTGRES_ENV: &str = "VOLTGATE_TEST_POSTGRES_URL";
 
+/// Says once per test process that the PostgreSQL half of its tests did not run, and how to run
+/// it. Written to the process's real stderr rather than through `eprintln!`, which the test
+/// harness captures and shows only for failing tests: a green `cargo test` says it too.
+pub fn say_postgres_skipped() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED the PostgreSQL half of these tests: {POSTGRES_ENV} is not set \
+             (e.g. {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/postgres); they ran on SQLite only"
+        );
+    });
+}
+
 /// A new, empty SQLite database in the system's temp directory.
 pub fn fresh_sqlite_url() -> String {
     let dir = std::env::temp_dir().join(format!("voltgate-test-{}", uuid::Uuid::new_v4().simple()));

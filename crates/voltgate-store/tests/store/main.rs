@@ -26,10 +26,7 @@ async fn databases() -> Vec<Db> {
                 .expect("create postgres test database");
             dbs.push(Db::connect(&url).await.expect("postgres"));
         }
-        Err(_) => eprintln!(
-            "SKIPPED PostgreSQL: set {} to run against it",
-            testing::POSTGRES_ENV
-        ),
+        Err(_) => testing::say_postgres_skipped(),
     }
     for db in &dbs {
         assert_eq!(

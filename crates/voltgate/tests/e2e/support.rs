@@ -37,10 +37,7 @@ pub async fn database_urls() -> Vec<(&'static str, String)> {
                 .await
                 .expect("create a PostgreSQL test database"),
         )),
-        Err(_) => eprintln!(
-            "SKIPPED the PostgreSQL run: set {} (e.g. postgres://postgres@127.0.0.1:5432/postgres)",
-            testing::POSTGRES_ENV
-        ),
+        Err(_) => testing::say_postgres_skipped(),
     }
     urls
 }
