@@ -148,6 +148,7 @@ impl OcppService {
         charger_id: i64,
         info: &BootInfo,
         ocpp_version: &str,
+        accept_registration: bool,
     ) -> Result<BootDecision, StoreError> {
         let now = self.now();
         let item = BatchItem::Boot {
@@ -155,6 +156,7 @@ impl OcppService {
             info: info.clone(),
             ocpp_version: ocpp_version.to_owned(),
             at: now,
+            accept_registration,
         };
         self.batch.send_durable(item).await?;
         self.load.charger_online(charger_id);

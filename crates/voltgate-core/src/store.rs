@@ -249,6 +249,9 @@ pub enum BatchItem {
         info: BootInfo,
         ocpp_version: String,
         at: OffsetDateTime,
+        /// Also records the charger's registration as accepted (its first accepted boot), in
+        /// the same write instead of a commit of its own.
+        accept_registration: bool,
     },
 }
 

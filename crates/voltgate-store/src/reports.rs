@@ -15,7 +15,7 @@ use voltgate_core::store::{
 };
 use voltgate_core::types::{CardStatus, ConnectionStatus, TransactionStatus};
 
-use crate::sql::{bind_all, db_err, micros, RowExt, Sql};
+use crate::sql::{db_err, micros, RowExt, Sql};
 use crate::Db;
 
 /// Rows per multi-row statement. Batches are cut into these fixed sizes (largest first) so only a
@@ -108,11 +108,7 @@ async fn insert_samples(
                 .bind(pack_sampled(r))
                 .push(")");
         }
-        let text = sql.text_for(backend);
-        bind_all(sqlx::query(&text), &sql.args)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+        sql.execute_on(&mut **tx, backend).await?;
     }
     Ok(())
 }
@@ -168,12 +164,17 @@ async fn boot_in(
     b: &BootInfo,
     ocpp_version: &str,
     at: OffsetDateTime,
+    accept_registration: bool,
 ) -> StoreResult<()> {
-    sqlx::query(
+    sqlx::query(if accept_registration {
         "UPDATE chargers SET vendor = $1, model = $2, charge_point_serial_number = $3, charge_box_serial_number = $4, \
          firmware_version = $5, iccid = $6, imsi = $7, meter_type = $8, meter_serial_number = $9, ocpp_version = $10, \
-         last_boot_at = $11, updated_at = $11 WHERE id = $12",
-    )
+         last_boot_at = $11, updated_at = $11, registration_status = 'accepted' WHERE id = $12"
+    } else {
+        "UPDATE chargers SET vendor = $1, model = $2, charge_point_serial_number = $3, charge_box_serial_number = $4, \
+         firmware_version = $5, iccid = $6, imsi = $7, meter_type = $8, meter_serial_number = $9, ocpp_version = $10, \
+         last_boot_at = $11, updated_at = $11 WHERE id = $12"
+    })
     .bind(b.vendor.as_str())
     .bind(b.model.as_str())
     .bind(b.charge_point_serial_number.as_deref())
@@ -518,7 +519,18 @@ impl Db {
                     info,
                     ocpp_version,
                     at,
-                } => boot_in(&mut tx, *charger_id, info, ocpp_version, *at).await?,
+                    accept_registration,
+                } => {
+                    boot_in(
+                        &mut tx,
+                        *charger_id,
+                        info,
+                        ocpp_version,
+                        *at,
+                        *accept_registration,
+                    )
+                    .await?
+                }
             }
         }
         insert_samples(&mut tx, self.backend(), &samples).await?;
@@ -536,11 +548,7 @@ impl Db {
                 sql.bind(*id).push(", ").bind(*at).push(")");
             }
             sql.push(") AS v WHERE chargers.id = v.column1");
-            let text = sql.text_for(self.backend());
-            bind_all(sqlx::query(&text), &sql.args)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            sql.execute_on(&mut *tx, self.backend()).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(())
@@ -584,11 +592,7 @@ impl Db {
                     .bind(micros(l.created_at))
                     .push(")");
             }
-            let text = sql.text_for(self.backend());
-            bind_all(sqlx::query(&text), &sql.args)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            sql.execute_on(&mut *tx, self.backend()).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(())

@@ -144,6 +144,21 @@ impl Sql {
     /// statement with thousands of `$n` costs quadratic time (64% of the CPU of a MeterValues
     /// benchmark). Only for statements whose placeholders appear once each, in order, as the
     /// batch inserts built with [`Sql::bind`] do.
+    /// Runs the statement on `conn` (a transaction's connection) with the placeholders
+    /// `backend` expects; for the batch writer's multi-row statements.
+    pub(crate) async fn execute_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        backend: crate::Backend,
+    ) -> Result<(), StoreError> {
+        let text = self.text_for(backend);
+        bind_all(sqlx::query(&text), &self.args)
+            .execute(conn)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     pub fn text_for(&self, backend: crate::Backend) -> std::borrow::Cow<'_, str> {
         if backend != crate::Backend::Sqlite {
             return std::borrow::Cow::Borrowed(&self.text);

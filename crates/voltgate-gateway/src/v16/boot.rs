@@ -27,14 +27,21 @@ pub(super) async fn handle(gw: &Gateway, ctx: &Arc<ConnCtx>, payload: Value) -> 
         meter_type: req.meter_type,
         meter_serial_number: req.meter_serial_number,
     };
+    let registered = ctx.registered.load(Ordering::Acquire);
+    let pending = ctx.boot_policy_pending && !registered;
+    // A first accepted boot records the registration with the boot's own (batched) write.
     let decision = gw
         .inner
         .service
-        .boot(ctx.charger_id, &info, ctx.version.subprotocol())
+        .boot(
+            ctx.charger_id,
+            &info,
+            ctx.version.subprotocol(),
+            !registered && !pending,
+        )
         .await?;
     let store = gw.inner.service.store();
-    let registered = ctx.registered.load(Ordering::Acquire);
-    if ctx.boot_policy_pending && !registered {
+    if pending {
         store
             .set_registration_status(ctx.charger_id, "pending")
             .await?;
@@ -50,12 +57,7 @@ pub(super) async fn handle(gw: &Gateway, ctx: &Arc<ConnCtx>, payload: Value) -> 
         }
         .to_payload());
     }
-    if !registered {
-        store
-            .set_registration_status(ctx.charger_id, "accepted")
-            .await?;
-        ctx.registered.store(true, Ordering::Release);
-    }
+    ctx.registered.store(true, Ordering::Release);
     ctx.accepted.store(true, Ordering::Release);
     // Settings are applied again after every boot (a reboot loses profiles and may reset keys).
     gw.inner
