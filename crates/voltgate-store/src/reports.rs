@@ -108,7 +108,7 @@ async fn insert_samples(
                 .bind(pack_sampled(r))
                 .push(")");
         }
-        sql.execute_on(&mut **tx, backend).await?;
+        sql.execute_on(tx, backend).await?;
     }
     Ok(())
 }
@@ -548,7 +548,7 @@ impl Db {
                 sql.bind(*id).push(", ").bind(*at).push(")");
             }
             sql.push(") AS v WHERE chargers.id = v.column1");
-            sql.execute_on(&mut *tx, self.backend()).await?;
+            sql.execute_on(&mut tx, self.backend()).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(())
@@ -592,7 +592,7 @@ impl Db {
                     .bind(micros(l.created_at))
                     .push(")");
             }
-            sql.execute_on(&mut *tx, self.backend()).await?;
+            sql.execute_on(&mut tx, self.backend()).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(())
