@@ -132,13 +132,21 @@ pub(crate) async fn move_logs_to_their_file(pool: &AnyPool) -> Result<(), sqlx::
     )
     .await?;
     if in_main > 0 {
-        tx.execute(
-            "INSERT INTO logs.ocpp_logs (id, charger_id, direction, message_type, action, message_id, payload, created_at) \
-             SELECT id, charger_id, direction, message_type, action, message_id, payload, created_at FROM main.ocpp_logs \
-             ORDER BY id; DROP TABLE main.ocpp_logs;",
-        )
-        .await?;
-        tracing::info!("moved the OCPP message log into its own database file");
+        let moved = tx
+            .execute(
+                "INSERT INTO logs.ocpp_logs (id, charger_id, direction, message_type, action, message_id, payload, created_at) \
+                 SELECT id, charger_id, direction, message_type, action, message_id, payload, created_at FROM main.ocpp_logs \
+                 ORDER BY id",
+            )
+            .await?
+            .rows_affected();
+        tx.execute("DROP TABLE main.ocpp_logs").await?;
+        if moved > 0 {
+            tracing::info!(
+                rows = moved,
+                "moved the OCPP message log into its own database file"
+            );
+        }
     }
     tx.commit().await
 }
