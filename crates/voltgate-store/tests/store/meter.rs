@@ -196,6 +196,19 @@ async fn migration_8_packs_the_meter_values_an_older_schema_wrote() {
     }
 }
 
+async fn logs_of(
+    db: &Db,
+    charger_id: i64,
+) -> voltgate_core::Page<voltgate_core::model::StoredLogEntry> {
+    db.list_logs(&LogQuery {
+        charger_id,
+        page: PageRequest::default(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn sqlite_keeps_the_message_log_in_a_file_of_its_own_and_moves_an_old_one_there() {
     let db = Db::connect(&testing::fresh_sqlite_url()).await.unwrap();
@@ -234,14 +247,7 @@ async fn sqlite_keeps_the_message_log_in_a_file_of_its_own_and_moves_an_old_one_
     .await
     .unwrap();
     assert_eq!(db.migrate().await.unwrap(), 0);
-    let page = db
-        .list_logs(&LogQuery {
-            charger_id: c.id,
-            page: PageRequest::default(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let page = logs_of(&db, c.id).await;
     let actions: Vec<Option<&str>> = page
         .items
         .iter()
@@ -253,14 +259,7 @@ async fn sqlite_keeps_the_message_log_in_a_file_of_its_own_and_moves_an_old_one_
         .expect_err("the main file's log table is gone");
 
     db.delete_charger(c.id).await.unwrap();
-    let page = db
-        .list_logs(&LogQuery {
-            charger_id: c.id,
-            page: PageRequest::default(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let page = logs_of(&db, c.id).await;
     assert_eq!(
         page.total, 0,
         "deleting a charger deletes its log rows in the log file"
