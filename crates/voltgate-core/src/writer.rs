@@ -29,12 +29,18 @@ type Done = oneshot::Sender<Result<(), StoreError>>;
 #[derive(Clone, Debug)]
 pub struct BatchSender {
     tx: mpsc::Sender<(BatchItem, Option<Done>)>,
+    /// Log rows go down a lane of their own (see [`BatchWriter`]).
+    logs: mpsc::Sender<(BatchItem, Option<Done>)>,
 }
 
 impl BatchSender {
     /// Queues an item and returns without waiting for the commit.
     pub async fn send(&self, item: BatchItem) {
-        if self.tx.send((item, None)).await.is_err() {
+        let lane = match item {
+            BatchItem::Log(_) => &self.logs,
+            _ => &self.tx,
+        };
+        if lane.send((item, None)).await.is_err() {
             tracing::warn!("batch writer stopped; an item was not written");
         }
     }
@@ -51,19 +57,40 @@ impl BatchSender {
     }
 }
 
-/// Creates the channel; run the returned writer with [`BatchWriter::run`].
+/// Creates the channels (each of `capacity` items); run the returned writer with
+/// [`BatchWriter::run`].
 pub fn batch_channel(
     store: Arc<dyn Store>,
     metrics: Arc<Metrics>,
     capacity: usize,
 ) -> (BatchSender, BatchWriter) {
-    let (tx, rx) = mpsc::channel(capacity);
-    (BatchSender { tx }, BatchWriter { rx, store, metrics })
+    let (sender, rx, logs_rx) = channels(capacity);
+    (
+        sender,
+        BatchWriter {
+            rx,
+            logs_rx,
+            store,
+            metrics,
+        },
+    )
 }
 
-/// The receiving side: one task per process.
+fn channels(capacity: usize) -> (BatchSender, Receiver, Receiver) {
+    let (tx, rx) = mpsc::channel(capacity);
+    let (logs, logs_rx) = mpsc::channel(capacity);
+    (BatchSender { tx, logs }, rx, logs_rx)
+}
+
+type Receiver = mpsc::Receiver<(BatchItem, Option<Done>)>;
+
+/// The receiving side: one task per process, writing two lanes at the same time. Reports
+/// (meter values, status, boots, heartbeats, connections) are one lane: chargers wait for its
+/// commits. The message log is the other: nobody waits for it, and it no longer holds up the
+/// reports (a batch of reports used to commit only once its log rows had, too).
 pub struct BatchWriter {
-    rx: mpsc::Receiver<(BatchItem, Option<Done>)>,
+    rx: Receiver,
+    logs_rx: Receiver,
     store: Arc<dyn Store>,
     metrics: Arc<Metrics>,
 }
@@ -77,45 +104,81 @@ impl std::fmt::Debug for BatchWriter {
 impl BatchWriter {
     /// Writes until every sender is dropped, or until `stop` completes; either way everything
     /// already queued is written before it returns.
-    pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) {
-        let mut batch: Vec<(BatchItem, Option<Done>)> = Vec::with_capacity(256);
-        let mut stop = std::pin::pin!(stop);
-        let mut stopping = false;
-        loop {
-            let first = if stopping {
-                match self.rx.try_recv() {
-                    Ok(item) => item,
-                    Err(_) => break,
-                }
-            } else {
-                tokio::select! {
-                    item = self.rx.recv() => match item {
-                        Some(item) => item,
-                        None => break,
-                    },
-                    () = &mut stop => {
-                        stopping = true;
-                        continue;
-                    }
-                }
-            };
-            batch.push(first);
-            let deadline = tokio::time::Instant::now() + LINGER;
-            while batch.len() < MAX_BATCH {
-                let next = match self.rx.try_recv() {
-                    Ok(next) => Some(next),
-                    Err(_) if stopping => None,
-                    Err(_) => tokio::time::timeout_at(deadline, self.rx.recv())
-                        .await
-                        .ok()
-                        .flatten(),
-                };
-                let Some(next) = next else { break };
-                batch.push(next);
-            }
-            write(self.store.as_ref(), &self.metrics, &mut batch).await;
-        }
+    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
+        let store = self.store.as_ref();
+        run_lanes(self.rx, self.logs_rx, stop, store, &self.metrics).await;
         tracing::debug!("batch writer drained and stopped");
+    }
+}
+
+/// Both lanes at once, until their senders are gone or `stop` completes (then each drains).
+async fn run_lanes(
+    rx: Receiver,
+    logs_rx: Receiver,
+    stop: impl std::future::Future<Output = ()>,
+    store: &dyn ReportStore,
+    metrics: &Metrics,
+) {
+    let (stopped, stopping) = tokio::sync::watch::channel(false);
+    let lanes = async {
+        tokio::join!(
+            lane(rx, stopping.clone(), store, metrics),
+            lane(logs_rx, stopping, store, metrics)
+        )
+    };
+    tokio::pin!(lanes);
+    tokio::select! {
+        _ = &mut lanes => {}
+        () = stop => {
+            let _ = stopped.send(true);
+            lanes.await;
+        }
+    }
+}
+
+/// One lane: collects batches (up to [`MAX_BATCH`] items, [`LINGER`] after the first) and
+/// writes each before collecting the next.
+async fn lane(
+    mut rx: Receiver,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    store: &dyn ReportStore,
+    metrics: &Metrics,
+) {
+    let mut batch: Vec<(BatchItem, Option<Done>)> = Vec::with_capacity(256);
+    let mut stopping = false;
+    loop {
+        let first = if stopping {
+            match rx.try_recv() {
+                Ok(item) => item,
+                Err(_) => break,
+            }
+        } else {
+            tokio::select! {
+                item = rx.recv() => match item {
+                    Some(item) => item,
+                    None => break,
+                },
+                _ = stop.wait_for(|s| *s) => {
+                    stopping = true;
+                    continue;
+                }
+            }
+        };
+        batch.push(first);
+        let deadline = tokio::time::Instant::now() + LINGER;
+        while batch.len() < MAX_BATCH {
+            let next = match rx.try_recv() {
+                Ok(next) => Some(next),
+                Err(_) if stopping => None,
+                Err(_) => tokio::time::timeout_at(deadline, rx.recv())
+                    .await
+                    .ok()
+                    .flatten(),
+            };
+            let Some(next) = next else { break };
+            batch.push(next);
+        }
+        write(store, metrics, &mut batch).await;
     }
 }
 
@@ -193,6 +256,8 @@ mod tests {
     #[derive(Default)]
     struct Refusing {
         written: Mutex<Vec<i64>>,
+        /// Batches with log rows never finish.
+        logs_hang: bool,
     }
 
     fn charger_of(item: &BatchItem) -> i64 {
@@ -206,6 +271,9 @@ mod tests {
     #[async_trait::async_trait]
     impl ReportStore for Refusing {
         async fn write_batch(&self, items: &[BatchItem]) -> StoreResult<()> {
+            if self.logs_hang && items.iter().any(|i| matches!(i, BatchItem::Log(_))) {
+                std::future::pending::<()>().await;
+            }
             if items.iter().any(|i| charger_of(i) == 666) {
                 return Err(StoreError::Database("foreign key violation".into()));
             }
@@ -259,6 +327,30 @@ mod tests {
             charger_id,
             at: time::OffsetDateTime::UNIX_EPOCH,
         }
+    }
+
+    #[tokio::test]
+    async fn a_slow_message_log_does_not_hold_up_durable_reports() {
+        let store = Refusing {
+            logs_hang: true,
+            ..Refusing::default()
+        };
+        let metrics = Metrics::default();
+        let (sender, rx, logs_rx) = channels(16);
+        let writer = run_lanes(rx, logs_rx, std::future::pending(), &store, &metrics);
+        let reports = async {
+            sender.send(log(1)).await;
+            sender.send_durable(heartbeat(1)).await.unwrap();
+            sender.send(log(2)).await;
+            sender.send_durable(heartbeat(2)).await.unwrap();
+        };
+        tokio::select! {
+            _ = writer => panic!("the writer stopped while its senders were alive"),
+            done = tokio::time::timeout(std::time::Duration::from_secs(5), reports) => {
+                done.expect("durable reports waited for the message log");
+            }
+        }
+        assert_eq!(*store.written.lock().unwrap(), vec![1, 2]);
     }
 
     #[tokio::test]
