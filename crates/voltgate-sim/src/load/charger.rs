@@ -77,10 +77,10 @@ pub(crate) async fn run(index: u32, ctx: Arc<RunContext>, permit: OwnedSemaphore
     };
     ctx.stats.settled.fetch_add(1, Ordering::Relaxed);
     drop(permit);
-    let Some((mut peer, mut ws, server_interval)) = ramped else {
+    let Some((mut peer, mut ws, server_interval, scenario)) = ramped else {
         return;
     };
-    match traffic(&ctx, &mut peer, &mut ws, server_interval).await {
+    match traffic(&ctx, &mut peer, &mut ws, server_interval, scenario).await {
         Ok(()) => {
             // Best effort: the run is over and the server may be gone.
             let _ = ws.close(None).await;
@@ -93,8 +93,13 @@ pub(crate) async fn run(index: u32, ctx: Arc<RunContext>, permit: OwnedSemaphore
     ctx.stats.connected.fetch_sub(1, Ordering::Relaxed);
 }
 
-/// Connects, boots and reports the connectors; `None` (counted) when that fails.
-async fn ramp(index: u32, identity: &Arc<str>, ctx: &RunContext) -> Option<(Peer, Ws, u64)> {
+/// Connects, boots and reports the connectors (and, in the metervalues scenario, opens the
+/// transaction, so the measured phase is MeterValues alone); `None` (counted) when that fails.
+async fn ramp(
+    index: u32,
+    identity: &Arc<str>,
+    ctx: &RunContext,
+) -> Option<(Peer, Ws, u64, Traffic)> {
     let stats = &ctx.stats;
     stats.connection_attempted();
     let source = ctx.source_address(index);
@@ -130,10 +135,17 @@ async fn ramp(index: u32, identity: &Arc<str>, ctx: &RunContext) -> Option<(Peer
             );
             peer.call(&mut ws, "StatusNotification", payload).await?;
         }
-        Ok::<_, SimError>(boot.interval)
+        let mut traffic = Traffic::new(ctx.scenario, Arc::clone(&ctx.id_tag), Instant::now());
+        if ctx.scenario == Scenario::Metervalues {
+            let (action, payload) = traffic.next_call(Instant::now());
+            let result = peer.call(&mut ws, action, payload).await;
+            traffic.on_result(action, &result, Instant::now());
+            result?;
+        }
+        Ok::<_, SimError>((boot.interval, traffic))
     };
     match booted.await {
-        Ok(interval) => Some((peer, ws, interval)),
+        Ok((interval, traffic)) => Some((peer, ws, interval, traffic)),
         Err(error) => {
             tracing::debug!(charger.identity = %identity, %error, "boot failed");
             stats.boot_failures.fetch_add(1, Ordering::Relaxed);
@@ -150,6 +162,7 @@ async fn traffic(
     peer: &mut Peer,
     ws: &mut Ws,
     server_interval: u64,
+    mut traffic: Traffic,
 ) -> Result<(), SimError> {
     let idle_period = ctx
         .heartbeat_override
@@ -158,7 +171,6 @@ async fn traffic(
         Scenario::Idle => idle_period,
         _ => ctx.period,
     };
-    let mut traffic = Traffic::new(ctx.scenario, Arc::clone(&ctx.id_tag), Instant::now());
     let mut next_tick = match ctx.scenario {
         Scenario::Idle => period.map(|every| Instant::now() + every),
         _ => None,
