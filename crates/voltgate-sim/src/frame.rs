@@ -150,20 +150,31 @@ impl Frame {
         }
     }
 
+    /// `[2, id, action, payload]` for any serialisable payload (a `Value` or a typed request).
+    pub fn call_text(id: &str, action: &str, payload: &impl Serialize) -> String {
+        serde_json::to_string(&(CALL, id, action, payload))
+            .expect("a CALL of strings and a JSON object always serialises")
+    }
+
     /// Serialises the frame to the text sent on the wire.
     pub fn to_text(&self) -> String {
-        let value = match self {
+        // Serialised in place: building a `json!` array first would deep-copy the payload.
+        let text = match self {
             Frame::Call {
                 id,
                 action,
                 payload,
-            } => serde_json::json!([CALL, id, action, payload]),
-            Frame::CallResult { id, payload } => serde_json::json!([CALL_RESULT, id, payload]),
-            Frame::CallError { id, error } => {
-                serde_json::json!([CALL_ERROR, id, error.code, error.description, error.details])
-            }
+            } => return Frame::call_text(id, action, payload),
+            Frame::CallResult { id, payload } => serde_json::to_string(&(CALL_RESULT, id, payload)),
+            Frame::CallError { id, error } => serde_json::to_string(&(
+                CALL_ERROR,
+                id,
+                &error.code,
+                &error.description,
+                &error.details,
+            )),
         };
-        value.to_string()
+        text.expect("frames of strings, numbers and JSON values always serialise")
     }
 }
 

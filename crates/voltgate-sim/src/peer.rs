@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
@@ -99,15 +100,18 @@ impl Peer {
         Arc::clone(&self.configuration)
     }
 
-    /// Sends a CALL and waits for its answer, answering the central system meanwhile.
-    pub(crate) async fn call<S>(
+    /// Sends a CALL and waits for its answer, answering the central system meanwhile. The
+    /// payload is any JSON object: a `Value`, or a typed request the load generator serialises
+    /// straight into the frame.
+    pub(crate) async fn call<S, P>(
         &mut self,
         ws: &mut WebSocketStream<S>,
         action: &str,
-        payload: Value,
+        payload: P,
     ) -> Result<Value, SimError>
     where
         S: AsyncRead + AsyncWrite + Unpin,
+        P: Serialize,
     {
         let Some(observer) = self.observer.clone() else {
             return self.call_unobserved(ws, action, payload).await;
@@ -119,23 +123,19 @@ impl Peer {
         result
     }
 
-    async fn call_unobserved<S>(
+    async fn call_unobserved<S, P>(
         &mut self,
         ws: &mut WebSocketStream<S>,
         action: &str,
-        payload: Value,
+        payload: P,
     ) -> Result<Value, SimError>
     where
         S: AsyncRead + AsyncWrite + Unpin,
+        P: Serialize,
     {
         self.next_id = self.next_id.wrapping_add(1);
         let id = self.next_id.to_string();
-        let frame = Frame::Call {
-            id,
-            action: action.to_owned(),
-            payload,
-        };
-        self.send(ws, frame.to_text()).await?;
+        self.send(ws, Frame::call_text(&id, action, &payload)).await?;
         let deadline = Instant::now() + self.call_timeout;
         loop {
             let message = match tokio::time::timeout_at(deadline, ws.next()).await {
@@ -150,7 +150,7 @@ impl Peer {
                 Ok(Some(Ok(message))) => message,
             };
             match self.handle_message(ws, message).await? {
-                Some(answer) if answer.id == frame.id() => {
+                Some(answer) if answer.id == id => {
                     return answer.outcome.map_err(|error| SimError::CallError {
                         action: action.to_owned(),
                         error: Box::new(error),

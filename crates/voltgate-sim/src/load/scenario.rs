@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
@@ -45,6 +46,14 @@ const SESSION: [Step; 11] = [
     Step::Status(ChargePointStatus::Available),
 ];
 
+/// The payload of a load-run CALL.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Outgoing {
+    Json(Value),
+    MeterValues(messages::MeterValuesRequest),
+}
+
 /// Where one charger is in its scenario.
 pub(crate) struct Traffic {
     scenario: Scenario,
@@ -66,22 +75,23 @@ impl Traffic {
     }
 
     /// The CALL to send at the next tick.
-    pub(crate) fn next_call(&mut self, now: Instant) -> (&'static str, Value) {
+    pub(crate) fn next_call(&mut self, now: Instant) -> (&'static str, Outgoing) {
+        let json = |(action, payload): (&'static str, Value)| (action, Outgoing::Json(payload));
         match self.scenario {
-            Scenario::Idle | Scenario::Heartbeat => ("Heartbeat", json!({})),
+            Scenario::Idle | Scenario::Heartbeat => json(("Heartbeat", json!({}))),
             Scenario::Metervalues => match self.transaction_id {
-                None => self.start(now),
+                None => json(self.start(now)),
                 Some(_) => self.meter_values(now),
             },
             Scenario::Sessions => match SESSION[self.step] {
-                Step::Authorize => ("Authorize", messages::authorize(&self.id_tag)),
-                Step::Status(status) => (
+                Step::Authorize => json(("Authorize", messages::authorize(&self.id_tag))),
+                Step::Status(status) => json((
                     "StatusNotification",
                     messages::status_notification(CONNECTOR, status, ChargePointErrorCode::NoError),
-                ),
-                Step::Start => self.start(now),
+                )),
+                Step::Start => json(self.start(now)),
                 Step::Meter => self.meter_values(now),
-                Step::Stop => match self.stop(now) {
+                Step::Stop => json(match self.stop(now) {
                     Some(call) => call,
                     // No transaction was opened: report the connector instead.
                     None => (
@@ -92,7 +102,7 @@ impl Traffic {
                             ChargePointErrorCode::NoError,
                         ),
                     ),
-                },
+                }),
             },
         }
     }
@@ -142,10 +152,10 @@ impl Traffic {
         ("StartTransaction", payload)
     }
 
-    fn meter_values(&mut self, now: Instant) -> (&'static str, Value) {
+    fn meter_values(&mut self, now: Instant) -> (&'static str, Outgoing) {
         let samples = self.meter.sampled_values(now);
-        let payload = messages::meter_values(CONNECTOR, self.transaction_id, &samples);
-        ("MeterValues", payload)
+        let payload = messages::MeterValuesRequest::now(CONNECTOR, self.transaction_id, samples);
+        ("MeterValues", Outgoing::MeterValues(payload))
     }
 }
 
@@ -183,6 +193,7 @@ mod tests {
         let actions = run(&mut traffic, answers, 3);
         assert_eq!(actions, ["StartTransaction", "MeterValues", "MeterValues"]);
         let (_, payload) = traffic.next_call(Instant::now() + Duration::from_secs(3600));
+        let payload = serde_json::to_value(payload).unwrap();
         assert_eq!(payload["transactionId"], 42);
         let energy = &payload["meterValue"][0]["sampledValue"][0];
         assert_eq!(energy["measurand"], "Energy.Active.Import.Register");
