@@ -488,14 +488,28 @@ impl ReportStore for Db {
 }
 
 impl Db {
-    /// Everything of a batch but its log rows, in one transaction.
+    /// Everything of a batch but its log rows, in one transaction on the writer's own
+    /// connection.
     async fn write_reports(&self, items: &[BatchItem]) -> StoreResult<()> {
         if items.iter().all(|i| matches!(i, BatchItem::Log(_))) {
             return Ok(());
         }
+        let mut pinned = self.reports_conn.lock(self.pool()).await?;
+        let result = self.write_reports_on(pinned.conn(), items).await;
+        if result.is_err() {
+            pinned.discard();
+        }
+        result
+    }
+
+    async fn write_reports_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        items: &[BatchItem],
+    ) -> StoreResult<()> {
         let mut samples = Vec::new();
         let mut heartbeats: HashMap<i64, OffsetDateTime> = HashMap::new();
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = sqlx::Connection::begin(conn).await.map_err(db_err)?;
         // Status, connection and boot reports are written in arrival order; meter values and
         // heartbeats are gathered into multi-row statements.
         for item in items {
@@ -575,7 +589,20 @@ impl Db {
     }
 
     async fn insert_logs(&self, logs: &[&LogEntry]) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut pinned = self.logs_conn.lock(self.pool()).await?;
+        let result = self.insert_logs_on(pinned.conn(), logs).await;
+        if result.is_err() {
+            pinned.discard();
+        }
+        result
+    }
+
+    async fn insert_logs_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        logs: &[&LogEntry],
+    ) -> StoreResult<()> {
+        let mut tx = sqlx::Connection::begin(conn).await.map_err(db_err)?;
         for chunk in fixed_chunks(logs) {
             let mut sql = Sql::new("INSERT INTO ocpp_logs (charger_id, direction, message_type, action, message_id, payload, created_at) VALUES ");
             for (i, l) in chunk.iter().enumerate() {
