@@ -14,7 +14,9 @@ use crate::error::StoreError;
 use crate::load_control::LoadEvents;
 use crate::metrics::Metrics;
 use crate::model::{BootInfo, LogEntry, MeterSample};
-use crate::store::{BatchItem, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, Store};
+use crate::store::{
+    BatchItem, NewCharger, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, Store,
+};
 use crate::types::{CardStatus, ConnectionStatus, IdTag};
 use crate::writer::BatchSender;
 
@@ -117,6 +119,12 @@ impl OcppService {
 
     pub fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// Registers an unknown charger (batched); returns once it is committed. When its identity
+    /// was taken meanwhile (two first connections at once) nothing is inserted.
+    pub async fn register(&self, charger: NewCharger) -> Result<(), StoreError> {
+        self.batch.send_durable(BatchItem::Register(charger)).await
     }
 
     /// Records the connection (batched, in order with the charger's other reports).

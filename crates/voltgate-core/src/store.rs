@@ -227,6 +227,10 @@ pub struct LogQuery {
 /// Writes that may be batched: the hot path (meter values, logs, heartbeats).
 #[derive(Debug)]
 pub enum BatchItem {
+    /// An unknown charger registering on its first connection (`--auto-register`): inserted
+    /// unless its identity exists by then, first in its batch. A boot storm of new chargers
+    /// commits hundreds of these at once instead of one commit each.
+    Register(NewCharger),
     MeterValues(Vec<MeterSample>),
     Log(LogEntry),
     Heartbeat {

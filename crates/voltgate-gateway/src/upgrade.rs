@@ -95,8 +95,9 @@ async fn find_or_register(
         return Ok(None);
     };
     let (smart, pro) = gw.inner.config.default_licenses;
-    let created = store
-        .create_charger(NewCharger {
+    gw.inner
+        .service
+        .register(NewCharger {
             team_id,
             site_id: None,
             uuid: uuid::Uuid::new_v4(),
@@ -108,16 +109,13 @@ async fn find_or_register(
             license_pro: pro,
             boot_policy: None,
         })
-        .await;
-    match created {
-        Ok(c) => {
-            tracing::info!(charger.identity = %identity, "auto-registered an unknown charger on its first connection");
-            Ok(Some(c))
-        }
-        // Two first connections at once: the other one created it.
-        Err(StoreError::Conflict(_)) => store.find_charger_by_identity(identity.as_str()).await,
-        Err(e) => Err(e),
+        .await?;
+    // Inserted now, or by another first connection of the same identity just before.
+    let found = store.find_charger_by_identity(identity.as_str()).await?;
+    if found.is_some() {
+        tracing::info!(charger.identity = %identity, "auto-registered an unknown charger on its first connection");
     }
+    Ok(found)
 }
 
 async fn connect(

@@ -135,7 +135,8 @@ impl Peer {
     {
         self.next_id = self.next_id.wrapping_add(1);
         let id = self.next_id.to_string();
-        self.send(ws, Frame::call_text(&id, action, &payload)).await?;
+        self.send(ws, Frame::call_text(&id, action, &payload))
+            .await?;
         let deadline = Instant::now() + self.call_timeout;
         loop {
             let message = match tokio::time::timeout_at(deadline, ws.next()).await {

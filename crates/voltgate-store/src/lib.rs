@@ -86,7 +86,9 @@ struct PinnedConn<'a>(tokio::sync::MutexGuard<'a, Option<sqlx::pool::PoolConnect
 
 impl PinnedConn<'_> {
     fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        self.0.as_mut().expect("a pinned connection is set while locked")
+        self.0
+            .as_mut()
+            .expect("a pinned connection is set while locked")
     }
 
     /// Gives the connection back to the pool after a failure (it may be broken).

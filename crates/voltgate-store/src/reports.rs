@@ -11,7 +11,8 @@ use uuid::Uuid;
 use voltgate_core::error::StoreError;
 use voltgate_core::model::{BootInfo, Card, LogEntry, MeterSample};
 use voltgate_core::store::{
-    BatchItem, ReportStore, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, StoreResult,
+    BatchItem, NewCharger, ReportStore, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx,
+    StoreResult,
 };
 use voltgate_core::types::{CardStatus, ConnectionStatus, TransactionStatus};
 
@@ -156,6 +157,51 @@ fn pack_sampled(samples: &[&MeterSample]) -> String {
 pub(crate) fn unpack_sampled(sampled: &str) -> StoreResult<Vec<[Option<String>; 7]>> {
     serde_json::from_str(sampled)
         .map_err(|e| StoreError::Database(format!("a stored meter reading is not valid: {e}")))
+}
+
+/// Inserts auto-registered chargers, skipping identities that exist by now.
+async fn insert_registrations(
+    tx: &mut SqlTx<'_, Any>,
+    backend: crate::Backend,
+    chargers: &[&NewCharger],
+) -> StoreResult<()> {
+    let now = micros(OffsetDateTime::now_utc());
+    for chunk in fixed_chunks(chargers) {
+        let mut sql = Sql::new(
+            "INSERT INTO chargers (uuid, team_id, site_id, identity, reference, password_hash, pincode, \
+             license_smart, license_pro, created_at, updated_at, boot_policy) VALUES ",
+        );
+        for (i, n) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(n.uuid.to_string())
+                .push(", ")
+                .bind(n.team_id)
+                .push(", ")
+                .bind(n.site_id)
+                .push(", ")
+                .bind(n.identity.as_str())
+                .push(", ")
+                .bind(n.reference.as_deref())
+                .push(", ")
+                .bind(n.password_hash.as_deref());
+            sql.push(", ")
+                .bind(n.pincode.as_str())
+                .push(", ")
+                .bind(i64::from(n.license_smart))
+                .push(", ")
+                .bind(i64::from(n.license_pro))
+                .push(", ")
+                .bind(now)
+                .push(", ")
+                .bind(now)
+                .push(", ")
+                .bind(n.boot_policy.as_deref())
+                .push(")");
+        }
+        sql.push(" ON CONFLICT (identity) DO NOTHING");
+        sql.execute_on(tx, backend).await?;
+    }
+    Ok(())
 }
 
 async fn boot_in(
@@ -510,10 +556,20 @@ impl Db {
         let mut samples = Vec::new();
         let mut heartbeats: HashMap<i64, OffsetDateTime> = HashMap::new();
         let mut tx = sqlx::Connection::begin(conn).await.map_err(db_err)?;
+        // Registrations first (nothing else of a batch can name a charger registered in it).
+        let registrations: Vec<&NewCharger> = items
+            .iter()
+            .filter_map(|i| match i {
+                BatchItem::Register(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        insert_registrations(&mut tx, self.backend(), &registrations).await?;
         // Status, connection and boot reports are written in arrival order; meter values and
         // heartbeats are gathered into multi-row statements.
         for item in items {
             match item {
+                BatchItem::Register(_) => {}
                 BatchItem::MeterValues(v) => samples.extend(v.iter()),
                 BatchItem::Log(_) => {}
                 BatchItem::Heartbeat { charger_id, at } => {

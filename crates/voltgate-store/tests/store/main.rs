@@ -335,3 +335,52 @@ async fn sites_with_and_without_coordinates_alternate() {
         }
     }
 }
+
+#[tokio::test]
+async fn auto_registrations_are_batched_and_skip_identities_taken_meanwhile() {
+    for db in databases().await {
+        let (team_id, existing) = charger(&db).await;
+        let new = |identity: &str, pincode: &str| {
+            BatchItem::Register(NewCharger {
+                team_id,
+                site_id: None,
+                uuid: Uuid::new_v4(),
+                identity: identity.into(),
+                reference: None,
+                password_hash: None,
+                pincode: pincode.into(),
+                license_smart: false,
+                license_pro: true,
+                boot_policy: None,
+            })
+        };
+        let fresh = format!("CP-new-{}", &Uuid::new_v4().simple().to_string()[..8]);
+        // Two first connections of one identity in the same batch, and one that lost the race
+        // to a charger that exists already: one row each, the first one wins.
+        db.write_batch(&[
+            new(&fresh, "111111"),
+            new(&fresh, "222222"),
+            new(&existing.identity, "333333"),
+            BatchItem::Heartbeat {
+                charger_id: existing.id,
+                at: datetime!(2025-02-02 12:00 UTC),
+            },
+        ])
+        .await
+        .unwrap();
+        let registered = db.find_charger_by_identity(&fresh).await.unwrap().unwrap();
+        assert_eq!(registered.team_id, team_id);
+        assert_eq!(registered.pincode, "111111");
+        assert!(registered.license_pro && !registered.license_smart);
+        let kept = db
+            .find_charger_by_identity(&existing.identity)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((kept.id, kept.pincode.as_str()), (existing.id, "123456"));
+        assert!(
+            kept.last_heartbeat_at.is_some(),
+            "the rest of the batch is written"
+        );
+    }
+}
