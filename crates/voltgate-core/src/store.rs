@@ -224,7 +224,43 @@ pub struct LogQuery {
     pub page: PageRequest,
 }
 
-/// Writes that may be batched: the hot path (meter values, logs, heartbeats).
+/// Where the store leaves the result of a batched write that has one (a transaction's id): set
+/// inside the batch's database transaction, read by the waiting caller once the batch committed
+/// (a batch that fails and is retried item by item sets it again).
+#[derive(Debug)]
+pub struct Outcome<T>(std::sync::Arc<std::sync::Mutex<Option<T>>>);
+
+impl<T> Default for Outcome<T> {
+    fn default() -> Self {
+        Outcome(Default::default())
+    }
+}
+
+impl<T> Clone for Outcome<T> {
+    fn clone(&self) -> Self {
+        Outcome(self.0.clone())
+    }
+}
+
+impl<T> Outcome<T> {
+    pub fn set(&self, value: T) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+    }
+
+    /// The value the committed batch left; an error if it left none.
+    pub fn committed(&self) -> StoreResult<T> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or_else(|| {
+                StoreError::Database("a batched write committed without its outcome".into())
+            })
+    }
+}
+
+/// Writes that may be batched: the hot path (meter values, logs, heartbeats, status, boots,
+/// registrations, transaction starts and stops).
 #[derive(Debug)]
 pub enum BatchItem {
     /// An unknown charger registering on its first connection (`--auto-register`): inserted
@@ -232,6 +268,17 @@ pub enum BatchItem {
     /// commits hundreds of these at once instead of one commit each.
     Register(NewCharger),
     MeterValues(Vec<MeterSample>),
+    /// A StartTransaction, in arrival order with the charger's other reports; its outcome (the
+    /// transaction's id) is left in `outcome` for the caller to read after the commit.
+    Start {
+        start: StartTx,
+        outcome: Outcome<StartOutcome>,
+    },
+    /// A StopTransaction (with its transactionData), like [`BatchItem::Start`].
+    Stop {
+        stop: StopTx,
+        outcome: Outcome<StopOutcome>,
+    },
     Log(LogEntry),
     Heartbeat {
         charger_id: i64,
@@ -353,10 +400,27 @@ pub trait ReportStore: Send + Sync {
         charger_id: i64,
         uid_normalized: &str,
     ) -> StoreResult<Option<Card>>;
-    /// Commits before returning: the charger is acknowledged only after this.
-    async fn start_transaction(&self, start: StartTx) -> StoreResult<StartOutcome>;
-    /// Commits before returning: the charger is acknowledged only after this.
-    async fn stop_transaction(&self, stop: StopTx) -> StoreResult<StopOutcome>;
+    /// A start in a batch of its own; commits before returning. (Chargers' starts go through the
+    /// batch writer as [`BatchItem::Start`], which this writes.)
+    async fn start_transaction(&self, start: StartTx) -> StoreResult<StartOutcome> {
+        let outcome = Outcome::default();
+        let item = BatchItem::Start {
+            start,
+            outcome: outcome.clone(),
+        };
+        self.write_batch(std::slice::from_ref(&item)).await?;
+        outcome.committed()
+    }
+    /// A stop in a batch of its own; commits before returning.
+    async fn stop_transaction(&self, stop: StopTx) -> StoreResult<StopOutcome> {
+        let outcome = Outcome::default();
+        let item = BatchItem::Stop {
+            stop,
+            outcome: outcome.clone(),
+        };
+        self.write_batch(std::slice::from_ref(&item)).await?;
+        outcome.committed()
+    }
     async fn active_transaction_id(
         &self,
         charger_id: i64,

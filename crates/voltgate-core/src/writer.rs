@@ -299,12 +299,6 @@ mod tests {
         ) -> StoreResult<Option<crate::model::Card>> {
             unimplemented!()
         }
-        async fn start_transaction(&self, _: StartTx) -> StoreResult<StartOutcome> {
-            unimplemented!()
-        }
-        async fn stop_transaction(&self, _: StopTx) -> StoreResult<StopOutcome> {
-            unimplemented!()
-        }
         async fn active_transaction_id(&self, _: i64, _: i32) -> StoreResult<Option<i64>> {
             unimplemented!()
         }

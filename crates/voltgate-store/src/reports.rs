@@ -159,6 +159,159 @@ pub(crate) fn unpack_sampled(sampled: &str) -> StoreResult<Vec<[Option<String>; 
         .map_err(|e| StoreError::Database(format!("a stored meter reading is not valid: {e}")))
 }
 
+/// A StartTransaction inside the batch's database transaction `tx`.
+async fn start_in(tx: &mut SqlTx<'_, Any>, s: &StartTx) -> StoreResult<StartOutcome> {
+    let now = micros(OffsetDateTime::now_utc());
+    lock_charger(tx, s.charger_id, now).await?;
+    let dup = sqlx::query(
+            "SELECT id FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND id_tag = $3 AND meter_start = $4 \
+             AND started_at = $5 AND orphan_transaction_id IS NULL",
+        )
+        .bind(s.charger_id)
+        .bind(s.connector_id as i64)
+        .bind(s.id_tag.as_str())
+        .bind(s.meter_start)
+        .bind(micros(s.started_at))
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    if let Some(row) = dup {
+        return Ok(StartOutcome::Duplicate { id: row.i64("id")? });
+    }
+    let busy = sqlx::query("SELECT COUNT(*) AS n FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND status = 'active'")
+            .bind(s.charger_id)
+            .bind(s.connector_id as i64)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)?
+            .i64("n")?
+            > 0;
+    let id = sqlx::query(
+            "INSERT INTO transactions (uuid, charger_id, connector_id, id_tag, status, meter_start, started_at, \
+             reservation_id, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .bind(s.charger_id)
+        .bind(s.connector_id as i64)
+        .bind(s.id_tag.as_str())
+        .bind(s.meter_start)
+        .bind(micros(s.started_at))
+        .bind(s.reservation_id)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .i64("id")?;
+    if let Some(reservation) = s.reservation_id {
+        // A start on a reservation uses it (OCPP 1.6 §5.13).
+        sqlx::query(
+            "UPDATE reservations SET status = 'used', transaction_id = $1, updated_at = $2 \
+                 WHERE id = $3 AND charger_id = $4 AND status = 'active'",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(reservation)
+        .bind(s.charger_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(StartOutcome::Created {
+        id,
+        connector_busy: busy,
+    })
+}
+
+/// A StopTransaction (with its transactionData) inside the batch's database transaction `tx`.
+async fn stop_in(
+    tx: &mut SqlTx<'_, Any>,
+    backend: crate::Backend,
+    s: &StopTx,
+) -> StoreResult<StopOutcome> {
+    let now = micros(OffsetDateTime::now_utc());
+    lock_charger(tx, s.charger_id, now).await?;
+    let existing = sqlx::query(
+            "SELECT id, status, connector_id FROM transactions WHERE id = $1 AND charger_id = $2 AND orphan_transaction_id IS NULL",
+        )
+            .bind(s.transaction_id)
+            .bind(s.charger_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    // transactionData carries no connector: it is the transaction's.
+    let connector_id = match &existing {
+        Some(row) => row.i64("connector_id")? as i32,
+        None => 0,
+    };
+    let outcome = match existing {
+        Some(row) if row.string("status")? == TransactionStatus::Finished.as_str() => {
+            StopOutcome::AlreadyStopped { id: row.i64("id")? }
+        }
+        Some(row) => {
+            let id = row.i64("id")?;
+            sqlx::query(
+                    "UPDATE transactions SET status = 'finished', meter_stop = $1, stopped_at = $2, stop_reason = $3, \
+                     stop_id_tag = $4, updated_at = $5 WHERE id = $6",
+                )
+                .bind(s.meter_stop)
+                .bind(micros(s.stopped_at))
+                .bind(s.reason.as_deref().unwrap_or("Local"))
+                .bind(s.id_tag.as_deref())
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+            StopOutcome::Stopped { id }
+        }
+        None => {
+            let previous = sqlx::query("SELECT id FROM transactions WHERE charger_id = $1 AND orphan_transaction_id = $2 AND stopped_at = $3")
+                    .bind(s.charger_id)
+                    .bind(s.transaction_id)
+                    .bind(micros(s.stopped_at))
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(db_err)?;
+            if let Some(row) = previous {
+                StopOutcome::AlreadyStopped { id: row.i64("id")? }
+            } else {
+                let id = sqlx::query(
+                        "INSERT INTO transactions (uuid, charger_id, connector_id, id_tag, status, meter_start, meter_stop, \
+                         started_at, stopped_at, stop_reason, stop_id_tag, orphan_transaction_id, created_at, updated_at) \
+                         VALUES ($1, $2, 0, $3, 'finished', $4, $4, $5, $5, $6, $3, $7, $8, $8) RETURNING id",
+                    )
+                    .bind(Uuid::new_v4().to_string())
+                    .bind(s.charger_id)
+                    .bind(s.id_tag.as_deref())
+                    .bind(s.meter_stop)
+                    .bind(micros(s.stopped_at))
+                    .bind(s.reason.as_deref().unwrap_or("Local"))
+                    .bind(s.transaction_id)
+                    .bind(now)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(db_err)?
+                    .i64("id")?;
+                StopOutcome::Orphan { id }
+            }
+        }
+    };
+    if let StopOutcome::Stopped { id } | StopOutcome::Orphan { id } = outcome {
+        let samples: Vec<MeterSample> = s
+            .samples
+            .iter()
+            .cloned()
+            .map(|mut m| {
+                m.transaction_id = Some(id);
+                m.connector_id = connector_id;
+                m
+            })
+            .collect();
+        insert_samples(tx, backend, &samples.iter().collect::<Vec<_>>()).await?;
+    }
+    Ok(outcome)
+}
+
 /// Inserts auto-registered chargers, skipping identities that exist by now.
 async fn insert_registrations(
     tx: &mut SqlTx<'_, Any>,
@@ -351,159 +504,6 @@ impl ReportStore for Db {
         row.as_ref().map(card_from_row).transpose()
     }
 
-    async fn start_transaction(&self, s: StartTx) -> StoreResult<StartOutcome> {
-        let now = micros(OffsetDateTime::now_utc());
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
-        lock_charger(&mut tx, s.charger_id, now).await?;
-        let dup = sqlx::query(
-            "SELECT id FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND id_tag = $3 AND meter_start = $4 \
-             AND started_at = $5 AND orphan_transaction_id IS NULL",
-        )
-        .bind(s.charger_id)
-        .bind(s.connector_id as i64)
-        .bind(s.id_tag.as_str())
-        .bind(s.meter_start)
-        .bind(micros(s.started_at))
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if let Some(row) = dup {
-            let id = row.i64("id")?;
-            tx.commit().await.map_err(db_err)?;
-            return Ok(StartOutcome::Duplicate { id });
-        }
-        let busy = sqlx::query("SELECT COUNT(*) AS n FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND status = 'active'")
-            .bind(s.charger_id)
-            .bind(s.connector_id as i64)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .i64("n")?
-            > 0;
-        let id = sqlx::query(
-            "INSERT INTO transactions (uuid, charger_id, connector_id, id_tag, status, meter_start, started_at, \
-             reservation_id, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $8) RETURNING id",
-        )
-        .bind(Uuid::new_v4().to_string())
-        .bind(s.charger_id)
-        .bind(s.connector_id as i64)
-        .bind(s.id_tag.as_str())
-        .bind(s.meter_start)
-        .bind(micros(s.started_at))
-        .bind(s.reservation_id)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .i64("id")?;
-        if let Some(reservation) = s.reservation_id {
-            // A start on a reservation uses it (OCPP 1.6 §5.13).
-            sqlx::query(
-                "UPDATE reservations SET status = 'used', transaction_id = $1, updated_at = $2 \
-                 WHERE id = $3 AND charger_id = $4 AND status = 'active'",
-            )
-            .bind(id)
-            .bind(now)
-            .bind(reservation)
-            .bind(s.charger_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(StartOutcome::Created {
-            id,
-            connector_busy: busy,
-        })
-    }
-
-    async fn stop_transaction(&self, s: StopTx) -> StoreResult<StopOutcome> {
-        let now = micros(OffsetDateTime::now_utc());
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
-        lock_charger(&mut tx, s.charger_id, now).await?;
-        let existing = sqlx::query(
-            "SELECT id, status, connector_id FROM transactions WHERE id = $1 AND charger_id = $2 AND orphan_transaction_id IS NULL",
-        )
-            .bind(s.transaction_id)
-            .bind(s.charger_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        // transactionData carries no connector: it is the transaction's.
-        let connector_id = match &existing {
-            Some(row) => row.i64("connector_id")? as i32,
-            None => 0,
-        };
-        let outcome = match existing {
-            Some(row) if row.string("status")? == TransactionStatus::Finished.as_str() => {
-                StopOutcome::AlreadyStopped { id: row.i64("id")? }
-            }
-            Some(row) => {
-                let id = row.i64("id")?;
-                sqlx::query(
-                    "UPDATE transactions SET status = 'finished', meter_stop = $1, stopped_at = $2, stop_reason = $3, \
-                     stop_id_tag = $4, updated_at = $5 WHERE id = $6",
-                )
-                .bind(s.meter_stop)
-                .bind(micros(s.stopped_at))
-                .bind(s.reason.as_deref().unwrap_or("Local"))
-                .bind(s.id_tag.as_deref())
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                StopOutcome::Stopped { id }
-            }
-            None => {
-                let previous = sqlx::query("SELECT id FROM transactions WHERE charger_id = $1 AND orphan_transaction_id = $2 AND stopped_at = $3")
-                    .bind(s.charger_id)
-                    .bind(s.transaction_id)
-                    .bind(micros(s.stopped_at))
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                if let Some(row) = previous {
-                    StopOutcome::AlreadyStopped { id: row.i64("id")? }
-                } else {
-                    let id = sqlx::query(
-                        "INSERT INTO transactions (uuid, charger_id, connector_id, id_tag, status, meter_start, meter_stop, \
-                         started_at, stopped_at, stop_reason, stop_id_tag, orphan_transaction_id, created_at, updated_at) \
-                         VALUES ($1, $2, 0, $3, 'finished', $4, $4, $5, $5, $6, $3, $7, $8, $8) RETURNING id",
-                    )
-                    .bind(Uuid::new_v4().to_string())
-                    .bind(s.charger_id)
-                    .bind(s.id_tag.as_deref())
-                    .bind(s.meter_stop)
-                    .bind(micros(s.stopped_at))
-                    .bind(s.reason.as_deref().unwrap_or("Local"))
-                    .bind(s.transaction_id)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .i64("id")?;
-                    StopOutcome::Orphan { id }
-                }
-            }
-        };
-        if let StopOutcome::Stopped { id } | StopOutcome::Orphan { id } = outcome {
-            let samples: Vec<MeterSample> = s
-                .samples
-                .iter()
-                .cloned()
-                .map(|mut m| {
-                    m.transaction_id = Some(id);
-                    m.connector_id = connector_id;
-                    m
-                })
-                .collect();
-            insert_samples(&mut tx, self.backend(), &samples.iter().collect::<Vec<_>>()).await?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(outcome)
-    }
-
     async fn active_transaction_id(
         &self,
         charger_id: i64,
@@ -571,6 +571,10 @@ impl Db {
             match item {
                 BatchItem::Register(_) => {}
                 BatchItem::MeterValues(v) => samples.extend(v.iter()),
+                BatchItem::Start { start, outcome } => outcome.set(start_in(&mut tx, start).await?),
+                BatchItem::Stop { stop, outcome } => {
+                    outcome.set(stop_in(&mut tx, self.backend(), stop).await?)
+                }
                 BatchItem::Log(_) => {}
                 BatchItem::Heartbeat { charger_id, at } => {
                     heartbeats.insert(*charger_id, *at);

@@ -384,3 +384,71 @@ async fn auto_registrations_are_batched_and_skip_identities_taken_meanwhile() {
         );
     }
 }
+
+#[tokio::test]
+async fn starts_and_stops_in_one_batch_see_each_other() {
+    for db in databases().await {
+        let (_, c) = charger(&db).await;
+        let start = |connector_id: i32, minute: u8| StartTx {
+            charger_id: c.id,
+            connector_id,
+            id_tag: "TAG1".into(),
+            meter_start: 1000,
+            started_at: datetime!(2025-01-01 10:00 UTC) + time::Duration::minutes(minute.into()),
+            reservation_id: None,
+        };
+        let item = |s: StartTx| {
+            let outcome = Outcome::default();
+            (
+                BatchItem::Start {
+                    start: s,
+                    outcome: outcome.clone(),
+                },
+                outcome,
+            )
+        };
+        // A start, its retry, a second start on the busy connector and one on another connector,
+        // all in one batch, with a stop of a transaction that does not exist.
+        let (a, first) = item(start(1, 0));
+        let (b, retry) = item(start(1, 0));
+        let (d, busy) = item(start(1, 5));
+        let (e, elsewhere) = item(start(2, 5));
+        let orphan = Outcome::default();
+        let stop = BatchItem::Stop {
+            stop: StopTx {
+                charger_id: c.id,
+                transaction_id: 999_999,
+                id_tag: None,
+                meter_stop: 2000,
+                stopped_at: datetime!(2025-01-01 11:00 UTC),
+                reason: None,
+                samples: vec![],
+            },
+            outcome: orphan.clone(),
+        };
+        db.write_batch(&[a, b, d, e, stop]).await.unwrap();
+        let StartOutcome::Created {
+            id,
+            connector_busy: false,
+        } = first.committed().unwrap()
+        else {
+            panic!("the first start creates a transaction")
+        };
+        assert_eq!(retry.committed().unwrap(), StartOutcome::Duplicate { id });
+        assert!(matches!(
+            busy.committed().unwrap(),
+            StartOutcome::Created { id: other, connector_busy: true } if other != id
+        ));
+        assert!(matches!(
+            elsewhere.committed().unwrap(),
+            StartOutcome::Created {
+                connector_busy: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            orphan.committed().unwrap(),
+            StopOutcome::Orphan { .. }
+        ));
+    }
+}
