@@ -18,7 +18,9 @@
 #
 #   memory per charger = (VmRSS at measure-start - VmRSS before the run) / chargers connected
 #   CPU per message    = (utime+stime at measure-end - at measure-start) / messages answered
-#                        in the measured phase (a CALL and its answer count as one message)
+#                        in the measured phase (a CALL and its answer count as one message),
+#                        for the server, and likewise for the simulator and (with DATABASE_URL)
+#                        the PostgreSQL server's processes, which share the same cores
 #
 # Parameters (environment variables, defaults in brackets):
 #   COUNT            simulated chargers [1000]
@@ -131,8 +133,17 @@ grep -q listening "$SERVER_LOG" || die "the server did not start listening withi
 # --- sampling -----------------------------------------------------------------------------------
 CLK_TCK=$(getconf CLK_TCK)
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status"; }
-# utime + stime (fields 14 and 15); strip "pid (comm) " first, as comm may contain spaces.
-cpu_ticks() { sed 's/^.*) //' "/proc/$SERVER_PID/stat" | awk '{ print $12 + $13 }'; }
+# utime + stime (fields 14 and 15) of the given processes (the server by default); strip
+# "pid (comm) " first, as comm may contain spaces.
+cpu_ticks() {
+    local pid
+    for pid in "${@:-$SERVER_PID}"; do
+        sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null || true
+    done | awk '{ s += $12 + $13 } END { print s + 0 }'
+}
+# PostgreSQL's processes, when the server uses it and it runs on this machine.
+pg_pids() { [[ -n $DATABASE_URL ]] && pgrep -x postgres | tr '\n' ' ' || true; }
+pg_cpu_ticks() { if [[ -n $PG_PIDS ]]; then cpu_ticks $PG_PIDS; else echo 0; fi; }
 
 RSS_BEFORE=$(rss_kb)
 CPU_BEFORE=$(cpu_ticks)
@@ -149,14 +160,20 @@ tail -s 0.2 -n +1 -f "$SIM_ERR" >&2 &
 TAIL_PID=$!
 
 RSS_START="" CPU_START="" RSS_END="" CPU_END=""
+SIM_CPU_START=0 SIM_CPU_END=0 PG_PIDS="" PG_CPU_START=0 PG_CPU_END=0
 while kill -0 "$SIM_PID" 2>/dev/null; do
     if [[ -z $RSS_START ]] && grep -q 'voltgate-sim: measure-start' "$SIM_ERR"; then
         RSS_START=$(rss_kb)
         CPU_START=$(cpu_ticks)
+        SIM_CPU_START=$(cpu_ticks "$SIM_PID")
+        PG_PIDS=$(pg_pids)
+        PG_CPU_START=$(pg_cpu_ticks)
     fi
     if [[ -n $RSS_START && -z $RSS_END ]] && grep -q 'voltgate-sim: measure-end' "$SIM_ERR"; then
         RSS_END=$(rss_kb)
         CPU_END=$(cpu_ticks)
+        SIM_CPU_END=$(cpu_ticks "$SIM_PID")
+        PG_CPU_END=$(pg_cpu_ticks)
     fi
     sleep 0.05
 done
@@ -181,6 +198,8 @@ ANSWERED=$(field answered "$JSON")
 awk -v count="$COUNT" -v connected="$CONNECTED" -v answered="$ANSWERED" \
     -v rss0="$RSS_BEFORE" -v rss1="$RSS_START" -v rss2="$RSS_END" \
     -v cpu1="$CPU_START" -v cpu2="$CPU_END" -v tck="$CLK_TCK" \
+    -v sim1="$SIM_CPU_START" -v sim2="$SIM_CPU_END" -v pg1="$PG_CPU_START" -v pg2="$PG_CPU_END" \
+    -v pg="${PG_PIDS:+yes}" \
     -v rate="$(field messages_per_sec "$JSON")" -v storm="$(field boot_storm_secs "$JSON")" \
     -v p50="$(field p50_ms "$LATENCY")" -v p95="$(field p95_ms "$LATENCY")" \
     -v p99="$(field p99_ms "$LATENCY")" -v max="$(field max_ms "$LATENCY")" \
@@ -199,6 +218,11 @@ BEGIN {
     if (answered > 0) {
         printf "server CPU per message      %.1f us (%.2f s CPU for %d messages)\n",
             cpu_us / answered, cpu_us / 1000000, answered
+        printf "simulator CPU per message   %.1f us\n", (sim2 - sim1) * 1000000 / tck / answered
+        if (pg == "yes") {
+            printf "PostgreSQL CPU per message  %.1f us (its processes on this machine)\n",
+                (pg2 - pg1) * 1000000 / tck / answered
+        }
     } else {
         printf "server CPU per message      n/a (no messages answered; %.2f s CPU)\n", cpu_us / 1000000
     }

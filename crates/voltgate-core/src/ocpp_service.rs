@@ -15,7 +15,7 @@ use crate::load_control::LoadEvents;
 use crate::metrics::Metrics;
 use crate::model::{BootInfo, LogEntry, MeterSample};
 use crate::store::{
-    BatchItem, NewCharger, Outcome, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, Store,
+    BatchItem, NewCharger, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, Store,
 };
 use crate::types::{CardStatus, ConnectionStatus, IdTag};
 use crate::writer::BatchSender;
@@ -247,13 +247,8 @@ impl OcppService {
         let charger_id = start.charger_id;
         let mut info = self.authorize(start.charger_id, &tag).await?;
         let started = Instant::now();
-        let outcome = Outcome::default();
-        self.batch
-            .send_durable(BatchItem::Start {
-                start,
-                outcome: outcome.clone(),
-            })
-            .await?;
+        let (item, outcome) = BatchItem::start(start);
+        self.batch.send_durable(item).await?;
         let outcome = outcome.committed()?;
         self.metrics
             .database_latency
@@ -280,13 +275,8 @@ impl OcppService {
         let tag = stop.id_tag.as_deref().and_then(|t| IdTag::parse(t).ok());
         let charger_id = stop.charger_id;
         let started = Instant::now();
-        let outcome = Outcome::default();
-        self.batch
-            .send_durable(BatchItem::Stop {
-                stop,
-                outcome: outcome.clone(),
-            })
-            .await?;
+        let (item, outcome) = BatchItem::stop(stop);
+        self.batch.send_durable(item).await?;
         let outcome = outcome.committed()?;
         self.metrics
             .database_latency

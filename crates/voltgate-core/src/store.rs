@@ -306,6 +306,28 @@ pub enum BatchItem {
     },
 }
 
+impl BatchItem {
+    /// A start and where its outcome will be once the batch committed.
+    pub fn start(start: StartTx) -> (Self, Outcome<StartOutcome>) {
+        let outcome = Outcome::default();
+        let item = BatchItem::Start {
+            start,
+            outcome: outcome.clone(),
+        };
+        (item, outcome)
+    }
+
+    /// A stop and where its outcome will be once the batch committed.
+    pub fn stop(stop: StopTx) -> (Self, Outcome<StopOutcome>) {
+        let outcome = Outcome::default();
+        let item = BatchItem::Stop {
+            stop,
+            outcome: outcome.clone(),
+        };
+        (item, outcome)
+    }
+}
+
 /// Liveness of the database.
 #[async_trait]
 pub trait HealthStore: Send + Sync {
@@ -403,21 +425,13 @@ pub trait ReportStore: Send + Sync {
     /// A start in a batch of its own; commits before returning. (Chargers' starts go through the
     /// batch writer as [`BatchItem::Start`], which this writes.)
     async fn start_transaction(&self, start: StartTx) -> StoreResult<StartOutcome> {
-        let outcome = Outcome::default();
-        let item = BatchItem::Start {
-            start,
-            outcome: outcome.clone(),
-        };
+        let (item, outcome) = BatchItem::start(start);
         self.write_batch(std::slice::from_ref(&item)).await?;
         outcome.committed()
     }
     /// A stop in a batch of its own; commits before returning.
     async fn stop_transaction(&self, stop: StopTx) -> StoreResult<StopOutcome> {
-        let outcome = Outcome::default();
-        let item = BatchItem::Stop {
-            stop,
-            outcome: outcome.clone(),
-        };
+        let (item, outcome) = BatchItem::stop(stop);
         self.write_batch(std::slice::from_ref(&item)).await?;
         outcome.committed()
     }

@@ -91,9 +91,12 @@ impl PinnedConn<'_> {
             .expect("a pinned connection is set while locked")
     }
 
-    /// Gives the connection back to the pool after a failure (it may be broken).
-    fn discard(mut self) {
-        *self.0 = None;
+    /// Keeps the connection after a success; gives it back to the pool after a failure (it
+    /// may be broken).
+    fn settle<T>(mut self, result: &StoreResult<T>) {
+        if result.is_err() {
+            *self.0 = None;
+        }
     }
 }
 

@@ -542,9 +542,7 @@ impl Db {
         }
         let mut pinned = self.reports_conn.lock(self.pool()).await?;
         let result = self.write_reports_on(pinned.conn(), items).await;
-        if result.is_err() {
-            pinned.discard();
-        }
+        pinned.settle(&result);
         result
     }
 
@@ -651,9 +649,7 @@ impl Db {
     async fn insert_logs(&self, logs: &[&LogEntry]) -> StoreResult<()> {
         let mut pinned = self.logs_conn.lock(self.pool()).await?;
         let result = self.insert_logs_on(pinned.conn(), logs).await;
-        if result.is_err() {
-            pinned.discard();
-        }
+        pinned.settle(&result);
         result
     }
 

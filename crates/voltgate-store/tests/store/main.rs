@@ -397,35 +397,22 @@ async fn starts_and_stops_in_one_batch_see_each_other() {
             started_at: datetime!(2025-01-01 10:00 UTC) + time::Duration::minutes(minute.into()),
             reservation_id: None,
         };
-        let item = |s: StartTx| {
-            let outcome = Outcome::default();
-            (
-                BatchItem::Start {
-                    start: s,
-                    outcome: outcome.clone(),
-                },
-                outcome,
-            )
-        };
+        let item = BatchItem::start;
         // A start, its retry, a second start on the busy connector and one on another connector,
         // all in one batch, with a stop of a transaction that does not exist.
         let (a, first) = item(start(1, 0));
         let (b, retry) = item(start(1, 0));
         let (d, busy) = item(start(1, 5));
         let (e, elsewhere) = item(start(2, 5));
-        let orphan = Outcome::default();
-        let stop = BatchItem::Stop {
-            stop: StopTx {
-                charger_id: c.id,
-                transaction_id: 999_999,
-                id_tag: None,
-                meter_stop: 2000,
-                stopped_at: datetime!(2025-01-01 11:00 UTC),
-                reason: None,
-                samples: vec![],
-            },
-            outcome: orphan.clone(),
-        };
+        let (stop, orphan) = BatchItem::stop(StopTx {
+            charger_id: c.id,
+            transaction_id: 999_999,
+            id_tag: None,
+            meter_stop: 2000,
+            stopped_at: datetime!(2025-01-01 11:00 UTC),
+            reason: None,
+            samples: vec![],
+        });
         db.write_batch(&[a, b, d, e, stop]).await.unwrap();
         let StartOutcome::Created {
             id,
