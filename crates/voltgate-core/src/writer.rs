@@ -23,6 +23,10 @@ pub const MAX_BATCH: usize = 4096;
 /// thread wake-ups, not SQL); it is also the most a durable write waits for company.
 pub const LINGER: std::time::Duration = std::time::Duration::from_millis(5);
 
+/// The log lane's linger: nobody waits for log rows, so they gather for longer. Fewer, larger
+/// commits cost less per row, and a charger's frames of one batch share their index pages.
+pub const LOG_LINGER: std::time::Duration = std::time::Duration::from_millis(100);
+
 type Done = oneshot::Sender<Result<(), StoreError>>;
 
 /// The sending side, cheap to clone.
@@ -122,8 +126,8 @@ async fn run_lanes(
     let (stopped, stopping) = tokio::sync::watch::channel(false);
     let lanes = async {
         tokio::join!(
-            lane(rx, stopping.clone(), store, metrics),
-            lane(logs_rx, stopping, store, metrics)
+            lane(rx, LINGER, stopping.clone(), store, metrics),
+            lane(logs_rx, LOG_LINGER, stopping, store, metrics)
         )
     };
     tokio::pin!(lanes);
@@ -136,10 +140,11 @@ async fn run_lanes(
     }
 }
 
-/// One lane: collects batches (up to [`MAX_BATCH`] items, [`LINGER`] after the first) and
+/// One lane: collects batches (up to [`MAX_BATCH`] items, `linger` after the first) and
 /// writes each before collecting the next.
 async fn lane(
     mut rx: Receiver,
+    linger: std::time::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
     store: &dyn ReportStore,
     metrics: &Metrics,
@@ -165,7 +170,7 @@ async fn lane(
             }
         };
         batch.push(first);
-        let deadline = tokio::time::Instant::now() + LINGER;
+        let deadline = tokio::time::Instant::now() + linger;
         while batch.len() < MAX_BATCH {
             let next = match rx.try_recv() {
                 Ok(next) => Some(next),
