@@ -1,10 +1,11 @@
-//! The batch writer: the hot path (meter values, message logs, heartbeats) goes through one
-//! bounded channel to a task that commits many items per database transaction.
+//! The batch writer: the hot path (meter values, status, boots, transaction starts and stops,
+//! registrations, heartbeats, message logs) goes through two bounded channels, the reports
+//! lane and the log lane, to a task that commits many items per database transaction.
 //!
-//! Callers that must not answer before the data is durable (MeterValues) wait for the commit
-//! of the batch that carried their item (group commit); others (logs, heartbeats) do not wait.
-//! The channel is bounded, so a database that cannot keep up slows the senders down instead
-//! of growing memory.
+//! Callers that must not answer before the data is durable (MeterValues, StartTransaction, ...)
+//! wait for the commit of the batch that carried their item (group commit); others (logs,
+//! heartbeats) do not wait. The channels are bounded, so a database that cannot keep up slows
+//! the senders down instead of growing memory.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -89,8 +90,8 @@ fn channels(capacity: usize) -> (BatchSender, Receiver, Receiver) {
 type Receiver = mpsc::Receiver<(BatchItem, Option<Done>)>;
 
 /// The receiving side: one task per process, writing two lanes at the same time. Reports
-/// (meter values, status, boots, heartbeats, connections) are one lane: chargers wait for its
-/// commits. The message log is the other: nobody waits for it, and it no longer holds up the
+/// (meter values, status, boots, transactions, registrations, heartbeats, connections) are one
+/// lane: chargers wait for its commits. The message log is the other: nobody waits for it, and it no longer holds up the
 /// reports (a batch of reports used to commit only once its log rows had, too).
 pub struct BatchWriter {
     rx: Receiver,

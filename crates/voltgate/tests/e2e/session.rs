@@ -1,6 +1,6 @@
 //! A charger's whole life over OCPP 1.6J, checked through the REST API.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::support::*;
 
@@ -193,23 +193,38 @@ async fn a_charger_boots_charges_and_appears_with_its_session() {
             "transactionData is stored with the transaction: {mvs}"
         );
 
-        let (_, logs) = app
-            .get(&format!(
-                "/api/v3/chargers/{uuid}/logs?filter[action]=BootNotification&per_page=100"
-            ))
+        let directions = |logs: &Value| -> Vec<String> {
+            logs["data"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|l| l["direction"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let logs = app
+            .wait_logs(
+                &format!(
+                    "/api/v3/chargers/{uuid}/logs?filter[action]=BootNotification&per_page=100"
+                ),
+                5,
+                |logs| {
+                    let dirs = directions(logs);
+                    dirs.iter().any(|d| d == "cp_to_csms") && dirs.iter().any(|d| d == "csms_to_cp")
+                },
+            )
             .await;
-        let dirs: Vec<&str> = logs["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["direction"].as_str().unwrap())
-            .collect();
-        assert!(
-            dirs.contains(&"cp_to_csms") && dirs.contains(&"csms_to_cp"),
-            "{logs}"
+        assert_eq!(
+            directions(&logs).len(),
+            2,
+            "one BootNotification and its answer: {logs}"
         );
-        let (_, logs) = app.get(&format!("/api/v3/chargers/{uuid}/logs?filter[direction]=csms_to_cp&filter[action]=StartTransaction")).await;
-        assert_eq!(logs["meta"]["total"], 3);
+        let path = format!("/api/v3/chargers/{uuid}/logs?filter[direction]=csms_to_cp&filter[action]=StartTransaction");
+        let logs = app
+            .wait_logs(&path, 5, |logs| logs["meta"]["total"].as_i64() >= Some(3))
+            .await;
+        assert_eq!(logs["meta"]["total"], 3, "{logs}");
 
         drop(cp);
         app.wait_connection(&uuid, "offline", 5).await;

@@ -153,6 +153,24 @@ impl TestApp {
         }
     }
 
+    /// The frame log is written in batches nobody waits for (gathered up to the writer's log
+    /// linger, then committed), so a test polls `path` until `ok` holds for its body.
+    pub async fn wait_logs(&self, path: &str, secs: u64, ok: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let (_, logs) = self.get(path).await;
+            if ok(&logs) {
+                return logs;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{}: the frame log never showed what {path} should: {logs}",
+                self.backend
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
