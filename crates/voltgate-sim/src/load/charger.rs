@@ -77,10 +77,10 @@ pub(crate) async fn run(index: u32, ctx: Arc<RunContext>, permit: OwnedSemaphore
     };
     ctx.stats.settled.fetch_add(1, Ordering::Relaxed);
     drop(permit);
-    let Some((mut peer, mut ws, server_interval, scenario)) = ramped else {
+    let Some((mut peer, mut ws, server_interval, steps)) = ramped else {
         return;
     };
-    match traffic(&ctx, &mut peer, &mut ws, server_interval, scenario).await {
+    match traffic(&ctx, &mut peer, &mut ws, server_interval, steps).await {
         Ok(()) => {
             // Best effort: the run is over and the server may be gone.
             let _ = ws.close(None).await;
