@@ -415,45 +415,88 @@ async fn connection_in(
     Ok(())
 }
 
-async fn status_in(conn: &mut AnyConnection, charger_id: i64, r: &StatusReport) -> StoreResult<()> {
-    let now = micros(OffsetDateTime::now_utc());
-    let error = (r.error_code != "NoError").then_some(r.error_code.as_str());
-    if r.connector_id == 0 {
-        sqlx::query(
-            "UPDATE chargers SET status = $1, error = $2, error_info = $3, vendor_id = $4, vendor_error_code = $5, \
-             updated_at = $6 WHERE id = $7",
-        )
-        .bind(r.status.as_str())
-        .bind(error)
-        .bind(r.info.as_deref())
-        .bind(r.vendor_id.as_deref())
-        .bind(r.vendor_error_code.as_deref())
-        .bind(now)
-        .bind(charger_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-        return Ok(());
+/// Writes a batch's status reports: the last of each charger and connector, as the charger
+/// sent them one after the other would leave it, in two multi-row statements instead of one
+/// statement per report (on PostgreSQL each statement is a round trip). Connector 0 is the
+/// charger itself.
+async fn insert_statuses(
+    tx: &mut SqlTx<'_, Any>,
+    backend: crate::Backend,
+    reports: &[(i64, &StatusReport)],
+) -> StoreResult<()> {
+    let mut last: HashMap<(i64, i32), usize> = HashMap::new();
+    for (i, (charger_id, r)) in reports.iter().enumerate() {
+        last.insert((*charger_id, r.connector_id), i);
     }
-    sqlx::query(
-        "INSERT INTO connectors (charger_id, connector_id, status, error, error_info, vendor_id, vendor_error_code, \
-         status_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-         ON CONFLICT (charger_id, connector_id) DO UPDATE SET status = excluded.status, error = excluded.error, \
-         error_info = excluded.error_info, vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, \
-         status_at = excluded.status_at, updated_at = excluded.updated_at",
-    )
-    .bind(charger_id)
-    .bind(r.connector_id as i64)
-    .bind(r.status.as_str())
-    .bind(error)
-    .bind(r.info.as_deref())
-    .bind(r.vendor_id.as_deref())
-    .bind(r.vendor_error_code.as_deref())
-    .bind(micros(r.timestamp))
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
+    let mut kept: Vec<usize> = last.into_values().collect();
+    kept.sort_unstable();
+    let (chargers, connectors): (Vec<_>, Vec<_>) = kept
+        .into_iter()
+        .map(|i| reports[i])
+        .partition(|(_, r)| r.connector_id == 0);
+    let now = micros(OffsetDateTime::now_utc());
+    let error = |r: &StatusReport| (r.error_code != "NoError").then(|| r.error_code.clone());
+    for chunk in fixed_chunks(&chargers) {
+        let mut sql = Sql::new(
+            "UPDATE chargers SET status = v.column2, error = v.column3, error_info = v.column4, \
+             vendor_id = v.column5, vendor_error_code = v.column6, updated_at = v.column7 FROM (VALUES ",
+        );
+        for (i, (charger_id, r)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(*charger_id)
+                .push(", ")
+                .bind(r.status.as_str())
+                .push(", ")
+                .bind(error(r))
+                .push(", ")
+                .bind(r.info.as_deref());
+            sql.push(", ")
+                .bind(r.vendor_id.as_deref())
+                .push(", ")
+                .bind(r.vendor_error_code.as_deref())
+                .push(", ")
+                .bind(now)
+                .push(")");
+        }
+        sql.push(") AS v WHERE chargers.id = v.column1");
+        sql.execute_on(tx, backend).await?;
+    }
+    for chunk in fixed_chunks(&connectors) {
+        let mut sql = Sql::new(
+            "INSERT INTO connectors (charger_id, connector_id, status, error, error_info, vendor_id, \
+             vendor_error_code, status_at, created_at, updated_at) VALUES ",
+        );
+        for (i, (charger_id, r)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(*charger_id)
+                .push(", ")
+                .bind(r.connector_id as i64)
+                .push(", ")
+                .bind(r.status.as_str())
+                .push(", ")
+                .bind(error(r))
+                .push(", ")
+                .bind(r.info.as_deref());
+            sql.push(", ")
+                .bind(r.vendor_id.as_deref())
+                .push(", ")
+                .bind(r.vendor_error_code.as_deref())
+                .push(", ")
+                .bind(micros(r.timestamp))
+                .push(", ")
+                .bind(now)
+                .push(", ")
+                .bind(now)
+                .push(")");
+        }
+        sql.push(
+            " ON CONFLICT (charger_id, connector_id) DO UPDATE SET status = excluded.status, \
+             error = excluded.error, error_info = excluded.error_info, vendor_id = excluded.vendor_id, \
+             vendor_error_code = excluded.vendor_error_code, status_at = excluded.status_at, \
+             updated_at = excluded.updated_at",
+        );
+        sql.execute_on(tx, backend).await?;
+    }
     Ok(())
 }
 
@@ -552,6 +595,7 @@ impl Db {
         items: &[BatchItem],
     ) -> StoreResult<()> {
         let mut samples = Vec::new();
+        let mut statuses = Vec::new();
         let mut heartbeats: HashMap<i64, OffsetDateTime> = HashMap::new();
         let mut tx = sqlx::Connection::begin(conn).await.map_err(db_err)?;
         // Registrations first (nothing else of a batch can name a charger registered in it).
@@ -563,8 +607,9 @@ impl Db {
             })
             .collect();
         insert_registrations(&mut tx, self.backend(), &registrations).await?;
-        // Status, connection and boot reports are written in arrival order; meter values and
-        // heartbeats are gathered into multi-row statements.
+        // Connection and boot reports, starts and stops are written in arrival order; statuses,
+        // meter values and heartbeats are gathered into multi-row statements (none of them
+        // writes a column the ordered ones write, so only their own order matters).
         for item in items {
             match item {
                 BatchItem::Register(_) => {}
@@ -577,9 +622,7 @@ impl Db {
                 BatchItem::Heartbeat { charger_id, at } => {
                     heartbeats.insert(*charger_id, *at);
                 }
-                BatchItem::Status { charger_id, report } => {
-                    status_in(&mut tx, *charger_id, report).await?
-                }
+                BatchItem::Status { charger_id, report } => statuses.push((*charger_id, report)),
                 BatchItem::Connection {
                     charger_id,
                     status,
@@ -608,6 +651,7 @@ impl Db {
                 }
             }
         }
+        insert_statuses(&mut tx, self.backend(), &statuses).await?;
         insert_samples(&mut tx, self.backend(), &samples).await?;
         // One UPDATE ... FROM (VALUES ...) per chunk instead of one statement per charger
         // (both engines name the VALUES columns column1, column2).

@@ -439,3 +439,50 @@ async fn starts_and_stops_in_one_batch_see_each_other() {
         ));
     }
 }
+
+#[tokio::test]
+async fn the_last_status_of_a_connector_in_a_batch_wins() {
+    for db in databases().await {
+        let (team_id, c) = charger(&db).await;
+        let status =
+            |connector_id: i32, status: &str, error_code: &str, second: i64| BatchItem::Status {
+                charger_id: c.id,
+                report: StatusReport {
+                    connector_id,
+                    status: status.into(),
+                    error_code: error_code.into(),
+                    info: None,
+                    vendor_id: None,
+                    vendor_error_code: None,
+                    timestamp: datetime!(2025-02-02 12:00 UTC) + time::Duration::seconds(second),
+                },
+            };
+        // One batch with a whole plug-in: the rows end as the last report of each left them.
+        db.write_batch(&[
+            status(0, "Faulted", "GroundFailure", 0),
+            status(1, "Preparing", "NoError", 1),
+            status(2, "Available", "NoError", 2),
+            status(1, "Charging", "NoError", 3),
+            status(0, "Available", "NoError", 4),
+        ])
+        .await
+        .unwrap();
+        let conns = db.list_connectors(&[c.id]).await.unwrap();
+        let got: Vec<(i32, Option<&str>)> = conns
+            .iter()
+            .map(|k| (k.connector_id, k.status.as_deref()))
+            .collect();
+        assert_eq!(got, vec![(1, Some("Charging")), (2, Some("Available"))]);
+        assert_eq!(conns[0].status_at, Some(datetime!(2025-02-02 12:00:03 UTC)));
+        let charger = db
+            .find_charger(&Reach::teams(vec![team_id]), c.uuid)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(charger.status.as_deref(), Some("Available"));
+        assert_eq!(
+            charger.error, None,
+            "the fault was cleared by the later report"
+        );
+    }
+}
