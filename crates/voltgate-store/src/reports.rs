@@ -608,8 +608,9 @@ impl Db {
             .collect();
         insert_registrations(&mut tx, self.backend(), &registrations).await?;
         // Connection and boot reports, starts and stops are written in arrival order; statuses,
-        // meter values and heartbeats are gathered into multi-row statements (none of them
-        // writes a column the ordered ones write, so only their own order matters).
+        // meter values and heartbeats are gathered into multi-row statements (apart from
+        // `updated_at` they write no column the ordered ones write, so only their own order
+        // matters).
         for item in items {
             match item {
                 BatchItem::Register(_) => {}
