@@ -174,7 +174,7 @@ impl Metrics {
         self.database_latency.render(
             &mut out,
             "voltgate_database_write_seconds",
-            "Time to commit a database write (batches and transaction starts/stops).",
+            "Time to commit one batch of the batch writer (reports, transaction starts and stops, or log rows).",
         );
         out
     }

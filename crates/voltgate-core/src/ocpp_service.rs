@@ -5,14 +5,12 @@
 //! retry, that a stop is always acknowledged.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use time::OffsetDateTime;
 
 use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::load_control::LoadEvents;
-use crate::metrics::Metrics;
 use crate::model::{BootInfo, LogEntry, MeterSample};
 use crate::store::{
     BatchItem, NewCharger, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx, Store,
@@ -76,7 +74,6 @@ pub struct OcppService {
     store: Arc<dyn Store>,
     batch: BatchSender,
     clock: Arc<dyn Clock>,
-    metrics: Arc<Metrics>,
     settings: OcppSettings,
     load: LoadEvents,
 }
@@ -94,14 +91,12 @@ impl OcppService {
         store: Arc<dyn Store>,
         batch: BatchSender,
         clock: Arc<dyn Clock>,
-        metrics: Arc<Metrics>,
         settings: OcppSettings,
     ) -> Self {
         Self {
             store,
             batch,
             clock,
-            metrics,
             settings,
             load: LoadEvents::default(),
         }
@@ -246,13 +241,9 @@ impl OcppService {
         let tag = IdTag::parse(&start.id_tag).map_err(|e| StoreError::Database(e.0))?;
         let charger_id = start.charger_id;
         let mut info = self.authorize(start.charger_id, &tag).await?;
-        let started = Instant::now();
         let (item, outcome) = BatchItem::start(start);
         self.batch.send_durable(item).await?;
         let outcome = outcome.committed()?;
-        self.metrics
-            .database_latency
-            .observe(started.elapsed().as_secs_f64());
         let id = match outcome {
             StartOutcome::Created { id, connector_busy } => {
                 if connector_busy && info.status == AuthStatus::Accepted {
@@ -274,13 +265,9 @@ impl OcppService {
     ) -> Result<(StopOutcome, Option<IdTagInfo>), StoreError> {
         let tag = stop.id_tag.as_deref().and_then(|t| IdTag::parse(t).ok());
         let charger_id = stop.charger_id;
-        let started = Instant::now();
         let (item, outcome) = BatchItem::stop(stop);
         self.batch.send_durable(item).await?;
         let outcome = outcome.committed()?;
-        self.metrics
-            .database_latency
-            .observe(started.elapsed().as_secs_f64());
         self.load.charger_changed(charger_id);
         let info = match tag {
             Some(tag) => Some(self.authorize(charger_id, &tag).await?),

@@ -96,14 +96,8 @@ impl Application {
         // Sessions, meter values and connections reach the load controller through these.
         let (load_events, load_receiver) = LoadEvents::channel();
         let service = Arc::new(
-            OcppService::new(
-                store.clone(),
-                batch,
-                Arc::new(SystemClock),
-                metrics.clone(),
-                settings,
-            )
-            .with_load_events(load_events.clone()),
+            OcppService::new(store.clone(), batch, Arc::new(SystemClock), settings)
+                .with_load_events(load_events.clone()),
         );
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
