@@ -415,6 +415,21 @@ async fn connection_in(
     Ok(())
 }
 
+/// Binds a status report's status, error (none for `NoError`), error info, vendor id and vendor
+/// error code, in that order.
+fn bind_status(sql: &mut Sql, r: &StatusReport) {
+    let error = (r.error_code != "NoError").then_some(r.error_code.as_str());
+    sql.bind(r.status.as_str())
+        .push(", ")
+        .bind(error)
+        .push(", ")
+        .bind(r.info.as_deref())
+        .push(", ")
+        .bind(r.vendor_id.as_deref())
+        .push(", ")
+        .bind(r.vendor_error_code.as_deref());
+}
+
 /// Writes a batch's status reports: the last of each charger and connector, as the charger
 /// sent them one after the other would leave it, in two multi-row statements instead of one
 /// statement per report (on PostgreSQL each statement is a round trip). Connector 0 is the
@@ -435,7 +450,6 @@ async fn insert_statuses(
         .map(|i| reports[i])
         .partition(|(_, r)| r.connector_id == 0);
     let now = micros(OffsetDateTime::now_utc());
-    let error = |r: &StatusReport| (r.error_code != "NoError").then(|| r.error_code.clone());
     for chunk in fixed_chunks(&chargers) {
         let mut sql = Sql::new(
             "UPDATE chargers SET status = v.column2, error = v.column3, error_info = v.column4, \
@@ -443,20 +457,9 @@ async fn insert_statuses(
         );
         for (i, (charger_id, r)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(*charger_id)
-                .push(", ")
-                .bind(r.status.as_str())
-                .push(", ")
-                .bind(error(r))
-                .push(", ")
-                .bind(r.info.as_deref());
-            sql.push(", ")
-                .bind(r.vendor_id.as_deref())
-                .push(", ")
-                .bind(r.vendor_error_code.as_deref())
-                .push(", ")
-                .bind(now)
-                .push(")");
+            sql.bind(*charger_id).push(", ");
+            bind_status(&mut sql, r);
+            sql.push(", ").bind(now).push(")");
         }
         sql.push(") AS v WHERE chargers.id = v.column1");
         sql.execute_on(tx, backend).await?;
@@ -471,17 +474,9 @@ async fn insert_statuses(
             sql.bind(*charger_id)
                 .push(", ")
                 .bind(r.connector_id as i64)
-                .push(", ")
-                .bind(r.status.as_str())
-                .push(", ")
-                .bind(error(r))
-                .push(", ")
-                .bind(r.info.as_deref());
+                .push(", ");
+            bind_status(&mut sql, r);
             sql.push(", ")
-                .bind(r.vendor_id.as_deref())
-                .push(", ")
-                .bind(r.vendor_error_code.as_deref())
-                .push(", ")
                 .bind(micros(r.timestamp))
                 .push(", ")
                 .bind(now)
