@@ -138,34 +138,51 @@ impl TestApp {
 
     /// Waits until the charger's connection status is `want` (or fails after `secs`).
     pub async fn wait_connection(&self, uuid: &str, want: &str, secs: u64) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-        loop {
-            let c = self.charger(uuid).await;
-            if c["connection_status"] == want {
-                return c;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{}: charger never became {want}: {c}",
-                self.backend
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.poll(
+            secs,
+            || self.charger(uuid),
+            |c| c["connection_status"] == want,
+            |c| format!("{}: charger never became {want}: {c}", self.backend),
+        )
+        .await
     }
 
     /// The frame log is written in batches nobody waits for (gathered up to the writer's log
     /// linger, then committed), so a test polls `path` until `ok` holds for its body.
     pub async fn wait_logs(&self, path: &str, secs: u64, ok: impl Fn(&Value) -> bool) -> Value {
+        self.poll(
+            secs,
+            || async { self.get(path).await.1 },
+            ok,
+            |logs| {
+                format!(
+                    "{}: the frame log never showed what {path} should: {logs}",
+                    self.backend
+                )
+            },
+        )
+        .await
+    }
+
+    /// Reads every 50 ms until `ok` holds for what `read` returns; after `secs` fails with
+    /// `failure` of the last read.
+    async fn poll<F: std::future::Future<Output = Value>>(
+        &self,
+        secs: u64,
+        mut read: impl FnMut() -> F,
+        ok: impl Fn(&Value) -> bool,
+        failure: impl Fn(&Value) -> String,
+    ) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
-            let (_, logs) = self.get(path).await;
-            if ok(&logs) {
-                return logs;
+            let value = read().await;
+            if ok(&value) {
+                return value;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "{}: the frame log never showed what {path} should: {logs}",
-                self.backend
+                "{}",
+                failure(&value)
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
