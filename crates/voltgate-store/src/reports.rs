@@ -1,7 +1,7 @@
 //! What chargers report over OCPP: boot data, connection state, status, transactions, and the
 //! batched hot path (meter values, message logs, heartbeats).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
@@ -14,7 +14,7 @@ use voltgate_core::store::{
     BatchItem, NewCharger, ReportStore, StartOutcome, StartTx, StatusReport, StopOutcome, StopTx,
     StoreResult,
 };
-use voltgate_core::types::{CardStatus, ConnectionStatus, TransactionStatus};
+use voltgate_core::types::{CardStatus, ConnectionStatus};
 
 use crate::sql::{db_err, micros, RowExt, Sql};
 use crate::Db;
@@ -58,9 +58,21 @@ pub(crate) fn card_from_row(r: &AnyRow) -> StoreResult<Card> {
 pub(crate) const CARD_COLUMNS: &str =
     "id, uuid, team_id, uid, name, status, expires_at, parent_uid, created_at, updated_at";
 
+/// The chargers whose row lock a batch's transaction holds already.
+type Locked = HashSet<i64>;
+
 /// Takes the charger's row lock first, so the read-then-write that follows cannot race another
 /// writer (PostgreSQL row lock; SQLite takes its write lock here instead of upgrading later).
-async fn lock_charger(tx: &mut SqlTx<'_, Any>, charger_id: i64, now: i64) -> StoreResult<()> {
+/// Once per charger and batch: the lock is held until the batch commits.
+async fn lock_charger(
+    tx: &mut SqlTx<'_, Any>,
+    locked: &mut Locked,
+    charger_id: i64,
+    now: i64,
+) -> StoreResult<()> {
+    if !locked.insert(charger_id) {
+        return Ok(());
+    }
     sqlx::query("UPDATE chargers SET updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(charger_id)
@@ -160,32 +172,32 @@ pub(crate) fn unpack_sampled(sampled: &str) -> StoreResult<Vec<[Option<String>; 
 }
 
 /// A StartTransaction inside the batch's database transaction `tx`.
-async fn start_in(tx: &mut SqlTx<'_, Any>, s: &StartTx) -> StoreResult<StartOutcome> {
+async fn start_in(
+    tx: &mut SqlTx<'_, Any>,
+    locked: &mut Locked,
+    s: &StartTx,
+) -> StoreResult<StartOutcome> {
     let now = micros(OffsetDateTime::now_utc());
-    lock_charger(tx, s.charger_id, now).await?;
-    let dup = sqlx::query(
-            "SELECT id FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND id_tag = $3 AND meter_start = $4 \
-             AND started_at = $5 AND orphan_transaction_id IS NULL",
-        )
-        .bind(s.charger_id)
-        .bind(s.connector_id as i64)
-        .bind(s.id_tag.as_str())
-        .bind(s.meter_start)
-        .bind(micros(s.started_at))
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_err)?;
-    if let Some(row) = dup {
-        return Ok(StartOutcome::Duplicate { id: row.i64("id")? });
+    lock_charger(tx, locked, s.charger_id, now).await?;
+    // The retry check and the busy-connector check in one round trip (a batch runs its starts
+    // one after the other, so each statement of a start adds to every later answer's wait).
+    let checks = sqlx::query(
+        "SELECT (SELECT id FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND id_tag = $3 \
+         AND meter_start = $4 AND started_at = $5 AND orphan_transaction_id IS NULL ORDER BY id LIMIT 1) AS duplicate, \
+         (SELECT COUNT(*) FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND status = 'active') AS busy",
+    )
+    .bind(s.charger_id)
+    .bind(s.connector_id as i64)
+    .bind(s.id_tag.as_str())
+    .bind(s.meter_start)
+    .bind(micros(s.started_at))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    if let Some(id) = checks.opt_i64("duplicate")? {
+        return Ok(StartOutcome::Duplicate { id });
     }
-    let busy = sqlx::query("SELECT COUNT(*) AS n FROM transactions WHERE charger_id = $1 AND connector_id = $2 AND status = 'active'")
-            .bind(s.charger_id)
-            .bind(s.connector_id as i64)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(db_err)?
-            .i64("n")?
-            > 0;
+    let busy = checks.i64("busy")? > 0;
     let id = sqlx::query(
             "INSERT INTO transactions (uuid, charger_id, connector_id, id_tag, status, meter_start, started_at, \
              reservation_id, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $8) RETURNING id",
@@ -225,45 +237,51 @@ async fn start_in(tx: &mut SqlTx<'_, Any>, s: &StartTx) -> StoreResult<StartOutc
 /// A StopTransaction (with its transactionData) inside the batch's database transaction `tx`.
 async fn stop_in(
     tx: &mut SqlTx<'_, Any>,
+    locked: &mut Locked,
     backend: crate::Backend,
     s: &StopTx,
 ) -> StoreResult<StopOutcome> {
     let now = micros(OffsetDateTime::now_utc());
-    lock_charger(tx, s.charger_id, now).await?;
-    let existing = sqlx::query(
-            "SELECT id, status, connector_id FROM transactions WHERE id = $1 AND charger_id = $2 AND orphan_transaction_id IS NULL",
-        )
-            .bind(s.transaction_id)
-            .bind(s.charger_id)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(db_err)?;
-    // transactionData carries no connector: it is the transaction's.
-    let connector_id = match &existing {
-        Some(row) => row.i64("connector_id")? as i32,
-        None => 0,
-    };
-    let outcome = match existing {
-        Some(row) if row.string("status")? == TransactionStatus::Finished.as_str() => {
-            StopOutcome::AlreadyStopped { id: row.i64("id")? }
-        }
+    lock_charger(tx, locked, s.charger_id, now).await?;
+    // The common case in one round trip: the transaction is open, close it.
+    let closed = sqlx::query(
+        "UPDATE transactions SET status = 'finished', meter_stop = $1, stopped_at = $2, stop_reason = $3, \
+         stop_id_tag = $4, updated_at = $5 WHERE id = $6 AND charger_id = $7 AND orphan_transaction_id IS NULL \
+         AND status <> 'finished' RETURNING connector_id",
+    )
+    .bind(s.meter_stop)
+    .bind(micros(s.stopped_at))
+    .bind(s.reason.as_deref().unwrap_or("Local"))
+    .bind(s.id_tag.as_deref())
+    .bind(now)
+    .bind(s.transaction_id)
+    .bind(s.charger_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    // transactionData carries no connector: it is the transaction's (0 for an orphan).
+    let mut connector_id = 0;
+    let known = match closed {
         Some(row) => {
-            let id = row.i64("id")?;
-            sqlx::query(
-                    "UPDATE transactions SET status = 'finished', meter_stop = $1, stopped_at = $2, stop_reason = $3, \
-                     stop_id_tag = $4, updated_at = $5 WHERE id = $6",
-                )
-                .bind(s.meter_stop)
-                .bind(micros(s.stopped_at))
-                .bind(s.reason.as_deref().unwrap_or("Local"))
-                .bind(s.id_tag.as_deref())
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
-            StopOutcome::Stopped { id }
+            connector_id = row.i64("connector_id")? as i32;
+            Some(StopOutcome::Stopped {
+                id: s.transaction_id,
+            })
         }
+        // Not open: stopped before (a retry), or not ours at all.
+        None => sqlx::query(
+            "SELECT id FROM transactions WHERE id = $1 AND charger_id = $2 AND orphan_transaction_id IS NULL",
+        )
+        .bind(s.transaction_id)
+        .bind(s.charger_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .map(|row| row.i64("id").map(|id| StopOutcome::AlreadyStopped { id }))
+        .transpose()?,
+    };
+    let outcome = match known {
+        Some(outcome) => outcome,
         None => {
             let previous = sqlx::query("SELECT id FROM transactions WHERE charger_id = $1 AND orphan_transaction_id = $2 AND stopped_at = $3")
                     .bind(s.charger_id)
@@ -592,6 +610,7 @@ impl Db {
         let mut samples = Vec::new();
         let mut statuses = Vec::new();
         let mut heartbeats: HashMap<i64, OffsetDateTime> = HashMap::new();
+        let mut locked = Locked::new();
         let mut tx = sqlx::Connection::begin(conn).await.map_err(db_err)?;
         // Registrations first (nothing else of a batch can name a charger registered in it).
         let registrations: Vec<&NewCharger> = items
@@ -610,9 +629,11 @@ impl Db {
             match item {
                 BatchItem::Register(_) => {}
                 BatchItem::MeterValues(v) => samples.extend(v.iter()),
-                BatchItem::Start { start, outcome } => outcome.set(start_in(&mut tx, start).await?),
+                BatchItem::Start { start, outcome } => {
+                    outcome.set(start_in(&mut tx, &mut locked, start).await?)
+                }
                 BatchItem::Stop { stop, outcome } => {
-                    outcome.set(stop_in(&mut tx, self.backend(), stop).await?)
+                    outcome.set(stop_in(&mut tx, &mut locked, self.backend(), stop).await?)
                 }
                 BatchItem::Log(_) => {}
                 BatchItem::Heartbeat { charger_id, at } => {
