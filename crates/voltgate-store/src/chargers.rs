@@ -232,7 +232,7 @@ impl ChargerStore for Db {
     async fn delete_charger(&self, id: i64) -> StoreResult<()> {
         let mut tx = self.pool().begin().await.map_err(db_err)?;
         for table in [
-            "ocpp_logs",
+            "ocpp_log_chunks",
             "meter_readings",
             "transactions",
             "connectors",

@@ -194,11 +194,16 @@ impl HistoryStore for Db {
         if let Some(d) = q.direction {
             f.push(" AND l.direction = ").bind(d.as_str());
         }
+        // The chunk bounds first: they skip whole chunks without unpacking their frames.
         if let Some(t) = q.date_from {
-            f.push(" AND l.created_at >= ").bind(micros(t));
+            let t = micros(t);
+            f.push(" AND l.chunk_last_at >= ").bind(t);
+            f.push(" AND l.created_at >= ").bind(t);
         }
         if let Some(t) = q.date_to {
-            f.push(" AND l.created_at <= ").bind(micros(t));
+            let t = micros(t);
+            f.push(" AND l.chunk_first_at <= ").bind(t);
+            f.push(" AND l.created_at <= ").bind(t);
         }
         let dir = if q.descending { "DESC" } else { "ASC" };
         let order = format!(" ORDER BY l.id {dir}");

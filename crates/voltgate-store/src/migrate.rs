@@ -54,6 +54,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_meter_readings.sql"),
         include_str!("../migrations/postgres/0008_meter_readings.sql"),
     ),
+    (
+        9,
+        "log_chunks",
+        include_str!("../migrations/sqlite/0009_log_chunks.sql"),
+        include_str!("../migrations/postgres/0009_log_chunks.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet applied whose version is at most `up_to`.
@@ -105,42 +111,51 @@ pub(crate) async fn run(
     Ok(applied)
 }
 
-/// SQLite with a log file of its own (`Db::logs_file`): moves `ocpp_logs` from the main file,
-/// where migration 1 created it, into the attached `logs` database, once. Unqualified names find
-/// it there after the move. The log table has no foreign key (SQLite cannot refer across
-/// files); deleting a charger deletes its log rows explicitly.
+/// SQLite with a log file of its own (`Db::logs_file`): moves the message log
+/// (`ocpp_log_chunks` and its view `ocpp_logs`) from the main file, where migration 9 created
+/// it, into the attached `logs` database, once. Unqualified names find it there after the move.
+/// The log has no foreign key (SQLite cannot refer across files); deleting a charger deletes its
+/// log explicitly. Before migration 9 (a test's `migrate_to`) the log stays where it is:
+/// migration 9 reads the old `ocpp_logs` table from either file.
 pub(crate) async fn move_logs_to_their_file(pool: &AnyPool) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let in_main = sqlx::query(
-        "SELECT COUNT(*) AS n FROM main.sqlite_master WHERE type = 'table' AND name = 'ocpp_logs'",
-    )
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get::<i64, _>("n")?;
+    let tables = |schema: &str| {
+        format!(
+            "SELECT COUNT(*) AS n FROM {schema}.sqlite_master WHERE type = 'table' AND name = 'ocpp_log_chunks'"
+        )
+    };
+    let in_main = sqlx::query(&tables("main"))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get::<i64, _>("n")?;
+    let in_logs = sqlx::query(&tables("logs"))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get::<i64, _>("n")?;
+    if in_main == 0 && in_logs == 0 {
+        return tx.commit().await;
+    }
     tx.execute(
-        "CREATE TABLE IF NOT EXISTS logs.ocpp_logs (
+        "CREATE TABLE IF NOT EXISTS logs.ocpp_log_chunks (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             charger_id BIGINT NOT NULL,
-            direction TEXT NOT NULL,
-            message_type SMALLINT NOT NULL,
-            action TEXT,
-            message_id TEXT,
-            payload TEXT NOT NULL,
-            created_at BIGINT NOT NULL
+            first_at BIGINT NOT NULL,
+            last_at BIGINT NOT NULL,
+            frames TEXT NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS logs.ocpp_logs_charger ON ocpp_logs(charger_id, id);",
+        CREATE INDEX IF NOT EXISTS logs.ocpp_log_chunks_charger ON ocpp_log_chunks(charger_id, id);",
     )
     .await?;
     if in_main > 0 {
         let moved = tx
             .execute(
-                "INSERT INTO logs.ocpp_logs (id, charger_id, direction, message_type, action, message_id, payload, created_at) \
-                 SELECT id, charger_id, direction, message_type, action, message_id, payload, created_at FROM main.ocpp_logs \
-                 ORDER BY id",
+                "INSERT INTO logs.ocpp_log_chunks (id, charger_id, first_at, last_at, frames) \
+                 SELECT id, charger_id, first_at, last_at, frames FROM main.ocpp_log_chunks ORDER BY id",
             )
             .await?
             .rows_affected();
-        tx.execute("DROP TABLE main.ocpp_logs").await?;
+        tx.execute("DROP VIEW IF EXISTS main.ocpp_logs; DROP TABLE main.ocpp_log_chunks;")
+            .await?;
         if moved > 0 {
             tracing::info!(
                 rows = moved,
@@ -148,5 +163,19 @@ pub(crate) async fn move_logs_to_their_file(pool: &AnyPool) -> Result<(), sqlx::
             );
         }
     }
+    // The view as migration 9 defines it, in the log file (a view there reads that file).
+    let (_, _, script, _) = MIGRATIONS
+        .iter()
+        .find(|m| m.0 == 9)
+        .expect("migration 9 exists");
+    let view = &script[script
+        .find("CREATE VIEW ocpp_logs")
+        .expect("migration 9 defines the view")..];
+    let view = view.replacen(
+        "CREATE VIEW ocpp_logs",
+        "CREATE VIEW IF NOT EXISTS logs.ocpp_logs",
+        1,
+    );
+    tx.execute(view.as_str()).await?;
     tx.commit().await
 }

@@ -146,6 +146,46 @@ fn readings_of<'a>(samples: &[&'a MeterSample]) -> Vec<Vec<&'a MeterSample>> {
     out
 }
 
+/// The most frames one `ocpp_log_chunks` row holds (the view numbers them `id * 64 + i`).
+const FRAMES_PER_CHUNK: usize = 64;
+
+/// A batch's log entries grouped per charger, each group in arrival order and at most
+/// [`FRAMES_PER_CHUNK`] long; groups ordered by their first entry, so a charger's groups follow
+/// each other in arrival order too.
+fn log_chunks<'a>(logs: &[&'a LogEntry]) -> Vec<Vec<&'a LogEntry>> {
+    let mut open: HashMap<i64, usize> = HashMap::new();
+    let mut out: Vec<Vec<&LogEntry>> = Vec::new();
+    for l in logs {
+        match open.get(&l.charger_id) {
+            Some(&i) if out[i].len() < FRAMES_PER_CHUNK => out[i].push(l),
+            _ => {
+                open.insert(l.charger_id, out.len());
+                out.push(vec![l]);
+            }
+        }
+    }
+    out
+}
+
+/// `[[direction, message_type, action, message_id, payload, created_at], ...]`, the payload as a
+/// JSON string (the exact text that travelled, which need not be JSON at all).
+fn pack_frames(frames: &[&LogEntry]) -> String {
+    let packed: Vec<_> = frames
+        .iter()
+        .map(|l| {
+            (
+                l.direction.as_str(),
+                l.message_type,
+                l.action.as_deref(),
+                l.message_id.as_deref(),
+                l.payload.as_str(),
+                micros(l.created_at),
+            )
+        })
+        .collect();
+    serde_json::to_string(&packed).expect("strings and numbers serialise")
+}
+
 /// `[[value, context, format, measurand, phase, location, unit], ...]`, missing fields null.
 fn pack_sampled(samples: &[&MeterSample]) -> String {
     let packed: Vec<[Option<&str>; 7]> = samples
@@ -719,24 +759,23 @@ impl Db {
         conn: &mut sqlx::AnyConnection,
         logs: &[&LogEntry],
     ) -> StoreResult<()> {
+        let chunks = log_chunks(logs);
         let mut tx = sqlx::Connection::begin(conn).await.map_err(db_err)?;
-        for chunk in fixed_chunks(logs) {
-            let mut sql = Sql::new("INSERT INTO ocpp_logs (charger_id, direction, message_type, action, message_id, payload, created_at) VALUES ");
-            for (i, l) in chunk.iter().enumerate() {
+        for rows in fixed_chunks(&chunks) {
+            let mut sql = Sql::new(
+                "INSERT INTO ocpp_log_chunks (charger_id, first_at, last_at, frames) VALUES ",
+            );
+            for (i, frames) in rows.iter().enumerate() {
+                let at = frames.iter().map(|l| micros(l.created_at));
+                let (first, last) = (at.clone().min().unwrap_or(0), at.max().unwrap_or(0));
                 sql.push(if i == 0 { "(" } else { ", (" });
-                sql.bind(l.charger_id)
+                sql.bind(frames[0].charger_id)
                     .push(", ")
-                    .bind(l.direction.as_str())
+                    .bind(first)
                     .push(", ")
-                    .bind(l.message_type as i64);
-                sql.push(", ")
-                    .bind(l.action.as_deref())
+                    .bind(last)
                     .push(", ")
-                    .bind(l.message_id.as_deref());
-                sql.push(", ")
-                    .bind(l.payload.as_str())
-                    .push(", ")
-                    .bind(micros(l.created_at))
+                    .bind(pack_frames(frames))
                     .push(")");
             }
             sql.execute_on(&mut tx, self.backend()).await?;

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use voltgate_core::load::LoadStore;
 use voltgate_core::model::MeterSample;
 use voltgate_core::store::*;
+use voltgate_core::types::Direction;
 use voltgate_core::PageRequest;
 use voltgate_store::{testing, Db};
 
@@ -150,7 +151,7 @@ async fn migration_8_packs_the_meter_values_an_older_schema_wrote() {
             .await
             .unwrap();
         }
-        assert_eq!(db.migrate().await.unwrap(), 1);
+        assert_eq!(db.migrate().await.unwrap(), 2, "migrations 8 and 9");
 
         let read = all(&db, c.id, false).await;
         let got: Vec<(i32, &str, &str)> = read
@@ -209,8 +210,20 @@ async fn logs_of(
     .unwrap()
 }
 
+fn log_entry(charger_id: i64, action: &str, payload: &str) -> BatchItem {
+    BatchItem::Log(voltgate_core::model::LogEntry {
+        charger_id,
+        direction: voltgate_core::types::Direction::ChargerToCsms,
+        message_type: 2,
+        action: Some(action.into()),
+        message_id: Some("m1".into()),
+        payload: payload.into(),
+        created_at: datetime!(2025-03-01 10:00 UTC),
+    })
+}
+
 #[tokio::test]
-async fn sqlite_keeps_the_message_log_in_a_file_of_its_own_and_moves_an_old_one_there() {
+async fn sqlite_keeps_the_message_log_in_a_file_of_its_own() {
     let db = Db::connect(&testing::fresh_sqlite_url()).await.unwrap();
     db.migrate().await.unwrap();
     let logs_file = db
@@ -219,44 +232,17 @@ async fn sqlite_keeps_the_message_log_in_a_file_of_its_own_and_moves_an_old_one_
         .to_owned();
     assert!(logs_file.ends_with("voltgate-logs.db"), "{logs_file}");
     let (_, c) = charger(&db).await;
-    let entry = |payload: &str| {
-        BatchItem::Log(voltgate_core::model::LogEntry {
-            charger_id: c.id,
-            direction: voltgate_core::types::Direction::ChargerToCsms,
-            message_type: 2,
-            action: Some("Heartbeat".into()),
-            message_id: Some("m1".into()),
-            payload: payload.into(),
-            created_at: datetime!(2025-03-01 10:00 UTC),
-        })
-    };
-    db.write_batch(&[entry("[2,\"m1\",\"Heartbeat\",{}]")])
+    db.write_batch(&[log_entry(c.id, "Heartbeat", "[2,\"m1\",\"Heartbeat\",{}]")])
         .await
         .unwrap();
     assert!(std::fs::metadata(&logs_file).unwrap().len() > 0);
-
-    // A database from before the split has its log in the main file: the next start moves it.
-    testing::execute(
-        &db,
-        &format!(
-            "CREATE TABLE main.ocpp_logs AS SELECT * FROM logs.ocpp_logs WHERE 0; \
-             INSERT INTO main.ocpp_logs VALUES (1000, {}, 'cp_to_csms', 2, 'Authorize', 'old', '[]', 5)",
-            c.id
-        ),
-    )
-    .await
-    .unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 0);
-    let page = logs_of(&db, c.id).await;
-    let actions: Vec<Option<&str>> = page
-        .items
-        .iter()
-        .map(|l| l.entry.action.as_deref())
-        .collect();
-    assert_eq!(actions, vec![Some("Heartbeat"), Some("Authorize")]);
-    testing::execute(&db, "SELECT COUNT(*) FROM main.ocpp_logs")
+    testing::execute(&db, "SELECT COUNT(*) FROM main.ocpp_log_chunks")
         .await
-        .expect_err("the main file's log table is gone");
+        .expect_err("the log is not in the main file");
+    testing::execute(&db, "SELECT COUNT(*) FROM logs.ocpp_log_chunks")
+        .await
+        .unwrap();
+    assert_eq!(logs_of(&db, c.id).await.total, 1);
 
     db.delete_charger(c.id).await.unwrap();
     let page = logs_of(&db, c.id).await;
@@ -264,4 +250,201 @@ async fn sqlite_keeps_the_message_log_in_a_file_of_its_own_and_moves_an_old_one_
         page.total, 0,
         "deleting a charger deletes its log rows in the log file"
     );
+}
+
+/// Migration 9 turns the one-row-per-frame log of either layout before it (in the main file, or
+/// in the log file) into chunks in the log file, keeping every frame and its order.
+#[tokio::test]
+async fn migration_9_keeps_the_frames_of_an_old_message_log() {
+    // SQLite with the old log in the main file, SQLite with it in the log file, PostgreSQL.
+    let mut dbs = vec![
+        (
+            Db::connect(&testing::fresh_sqlite_url()).await.unwrap(),
+            false,
+        ),
+        (
+            Db::connect(&testing::fresh_sqlite_url()).await.unwrap(),
+            true,
+        ),
+    ];
+    match std::env::var(testing::POSTGRES_ENV) {
+        Ok(url) => {
+            let url = testing::fresh_postgres_url(&url).await.unwrap();
+            dbs.push((Db::connect(&url).await.unwrap(), false));
+        }
+        Err(_) => testing::say_postgres_skipped(),
+    }
+    for (db, split) in dbs {
+        let sqlite = db.logs_file().is_some();
+        db.migrate_to(8).await.unwrap();
+        let (_, c) = charger(&db).await;
+        let table = if split {
+            testing::execute(
+                &db,
+                "CREATE TABLE logs.ocpp_logs AS SELECT * FROM main.ocpp_logs WHERE 0; DROP TABLE main.ocpp_logs",
+            )
+            .await
+            .unwrap();
+            "logs.ocpp_logs"
+        } else if sqlite {
+            "main.ocpp_logs"
+        } else {
+            "ocpp_logs"
+        };
+        testing::execute(
+            &db,
+            &format!(
+                "INSERT INTO {table} VALUES (7, {id}, 'cp_to_csms', 2, 'Authorize', 'a1', '[2,\"a1\",\"Authorize\",{{}}]', 5); \
+                 INSERT INTO {table} VALUES (8, {id}, 'csms_to_cp', 3, 'Authorize', 'a1', 'not \"json', 6)",
+                id = c.id
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(db.migrate().await.unwrap(), 1);
+        let page = logs_of(&db, c.id).await;
+        let frames: Vec<(Direction, i16, &str, i64)> = page
+            .items
+            .iter()
+            .map(|l| {
+                (
+                    l.entry.direction,
+                    l.entry.message_type,
+                    l.entry.payload.as_str(),
+                    l.entry.created_at.unix_timestamp_nanos() as i64 / 1000,
+                )
+            })
+            .collect();
+        assert_eq!(
+            frames,
+            vec![
+                (
+                    Direction::ChargerToCsms,
+                    2,
+                    "[2,\"a1\",\"Authorize\",{}]",
+                    5
+                ),
+                (Direction::CsmsToCharger, 3, "not \"json", 6),
+            ],
+            "split: {split}"
+        );
+        if sqlite {
+            testing::execute(&db, "SELECT COUNT(*) FROM main.ocpp_log_chunks")
+                .await
+                .expect_err("the log is not in the main file");
+        }
+        // New frames follow the old ones.
+        db.write_batch(&[log_entry(c.id, "Heartbeat", "[]")])
+            .await
+            .unwrap();
+        let page = logs_of(&db, c.id).await;
+        assert_eq!(page.total, 3);
+        assert_eq!(page.items[2].entry.action.as_deref(), Some("Heartbeat"));
+        assert!(page.items[2].id > page.items[1].id);
+    }
+}
+
+/// The log is written one chunk per charger and batch: frames of several chargers interleaved
+/// in one batch, more than a chunk holds for one of them, and payloads that need escaping (or
+/// are not JSON at all) come back frame by frame, in order, exactly as written, and filters and
+/// pages apply to frames.
+#[tokio::test]
+async fn message_log_frames_come_back_in_order_whatever_chunks_hold_them() {
+    for db in databases().await {
+        let (_, a) = charger(&db).await;
+        let (_, b) = charger(&db).await;
+        let at = |i: i64| datetime!(2025-03-01 10:00 UTC) + time::Duration::milliseconds(i);
+        let entry = |charger_id: i64, i: i64| {
+            let (direction, message_type, action) = if i % 2 == 0 {
+                (Direction::ChargerToCsms, 2, "MeterValues")
+            } else {
+                (Direction::CsmsToCharger, 3, "Heartbeat")
+            };
+            BatchItem::Log(voltgate_core::model::LogEntry {
+                charger_id,
+                direction,
+                message_type,
+                action: Some(action.into()),
+                message_id: Some(format!("m{i}")),
+                payload: format!(
+                    "[2,\"m{i}\",{{\"a\":\"\\\"quoted\\\" \\\\ \\n é\"}}] frame {i}\n"
+                ),
+                created_at: at(i),
+            })
+        };
+        // 150 frames of `a` (three chunks) and 5 of `b`, interleaved, in two batches.
+        let mut first = Vec::new();
+        for i in 0..100 {
+            first.push(entry(a.id, i));
+            if i < 5 {
+                first.push(entry(b.id, i));
+            }
+        }
+        db.write_batch(&first).await.unwrap();
+        let second: Vec<BatchItem> = (100..150).map(|i| entry(a.id, i)).collect();
+        db.write_batch(&second).await.unwrap();
+
+        let query = |per_page: u64, page: u64| LogQuery {
+            charger_id: a.id,
+            page: PageRequest { page, per_page },
+            ..Default::default()
+        };
+        let mut read = Vec::new();
+        for page in 1..=2 {
+            let p = db.list_logs(&query(100, page)).await.unwrap();
+            assert_eq!(p.total, 150);
+            read.extend(p.items);
+        }
+        assert_eq!(read.len(), 150);
+        for (i, l) in read.iter().enumerate() {
+            assert_eq!(l.entry.charger_id, a.id);
+            assert_eq!(
+                l.entry.message_id.as_deref(),
+                Some(format!("m{i}").as_str())
+            );
+            assert_eq!(
+                l.entry.payload,
+                format!("[2,\"m{i}\",{{\"a\":\"\\\"quoted\\\" \\\\ \\n é\"}}] frame {i}\n")
+            );
+            assert_eq!(l.entry.created_at, at(i as i64));
+            assert_eq!(l.entry.message_type, if i % 2 == 0 { 2 } else { 3 });
+        }
+        assert!(
+            read.windows(2).all(|w| w[0].id < w[1].id),
+            "ids follow arrival"
+        );
+        assert_eq!(logs_of(&db, b.id).await.total, 5);
+
+        // Filters and the newest-first order work per frame.
+        let filtered = db
+            .list_logs(&LogQuery {
+                charger_id: a.id,
+                direction: Some(Direction::CsmsToCharger),
+                date_from: Some(at(10)),
+                date_to: Some(at(19)),
+                descending: true,
+                page: PageRequest {
+                    page: 1,
+                    per_page: 100,
+                },
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let ids: Vec<_> = filtered
+            .items
+            .iter()
+            .map(|l| l.entry.message_id.clone().unwrap())
+            .collect();
+        assert_eq!(ids, vec!["m19", "m17", "m15", "m13", "m11"]);
+        let by_action = db
+            .list_logs(&LogQuery {
+                charger_id: b.id,
+                action: Some("MeterValues".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(by_action.total, 3);
+    }
 }
