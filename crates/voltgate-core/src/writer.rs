@@ -19,9 +19,11 @@ use crate::store::{BatchItem, ReportStore, Store};
 /// How many items one database transaction carries at most.
 pub const MAX_BATCH: usize = 4096;
 
-/// How long the writer keeps collecting after the first item of a batch. Under load this turns
-/// thousands of small commits per second into a few dozen large ones (most CPU per message was
-/// thread wake-ups, not SQL); it is also the most a durable write waits for company.
+/// The shortest time between the starts of two batches of a lane: the writer keeps collecting
+/// until `linger` after it cut the previous batch. Under load this turns thousands of small
+/// commits per second into a few hundred large ones (most CPU per message was thread wake-ups,
+/// not SQL); a write that takes longer than this is followed by the next at once, with whatever
+/// queued meanwhile (the writer never idles while items wait).
 pub const LINGER: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// The log lane's linger: nobody waits for log rows, so they gather for longer. Fewer, larger
@@ -141,8 +143,8 @@ async fn run_lanes(
     }
 }
 
-/// One lane: collects batches (up to [`MAX_BATCH`] items, `linger` after the first) and
-/// writes each before collecting the next.
+/// One lane: collects batches (up to [`MAX_BATCH`] items, until `linger` after the previous
+/// batch was cut) and writes each before collecting the next.
 async fn lane(
     mut rx: Receiver,
     linger: std::time::Duration,
@@ -152,6 +154,7 @@ async fn lane(
 ) {
     let mut batch: Vec<(BatchItem, Option<Done>)> = Vec::with_capacity(256);
     let mut stopping = false;
+    let mut last_cut: Option<tokio::time::Instant> = None;
     loop {
         let first = if stopping {
             match rx.try_recv() {
@@ -171,7 +174,8 @@ async fn lane(
             }
         };
         batch.push(first);
-        let deadline = tokio::time::Instant::now() + linger;
+        let now = tokio::time::Instant::now();
+        let deadline = last_cut.map_or(now, |cut| (cut + linger).max(now));
         while batch.len() < MAX_BATCH {
             let next = match rx.try_recv() {
                 Ok(next) => Some(next),
@@ -184,6 +188,7 @@ async fn lane(
             let Some(next) = next else { break };
             batch.push(next);
         }
+        last_cut = Some(tokio::time::Instant::now());
         write(store, metrics, &mut batch).await;
     }
 }
