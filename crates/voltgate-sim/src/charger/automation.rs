@@ -303,7 +303,7 @@ impl SimCharger {
         let samples: Vec<SampledValue> = values
             .into_iter()
             .filter(|v| v.measurand.as_deref().is_some_and(|m| wanted.contains(&m)))
-            .map(|v| v.with_context(context))
+            .map(|v| v.with_context(context.to_owned()))
             .collect();
         if samples.is_empty() {
             return Ok(());
