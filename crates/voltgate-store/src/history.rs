@@ -187,7 +187,13 @@ impl HistoryStore for Db {
         .await
     }
 
+    /// Frames are stored in chunks (migration 9). Filtered by action or direction, every chunk
+    /// of the charger (in the date range) is unpacked. Otherwise the total comes from the
+    /// chunks' frame counts (only chunks that straddle a date bound are unpacked), and a page
+    /// unpacks only the chunks that can hold it: each chunk in the date range holds at least
+    /// one frame in it, except one that spans the whole range.
     async fn list_logs(&self, q: &LogQuery) -> StoreResult<Page<StoredLogEntry>> {
+        let (from, to) = (q.date_from.map(micros), q.date_to.map(micros));
         let mut f = Sql::new(" WHERE l.charger_id = ");
         f.bind(q.charger_id);
         eq_filter(&mut f, "l.action", &q.action);
@@ -195,28 +201,114 @@ impl HistoryStore for Db {
             f.push(" AND l.direction = ").bind(d.as_str());
         }
         // The chunk bounds first: they skip whole chunks without unpacking their frames.
-        if let Some(t) = q.date_from {
-            let t = micros(t);
+        if let Some(t) = from {
             f.push(" AND l.chunk_last_at >= ").bind(t);
             f.push(" AND l.created_at >= ").bind(t);
         }
-        if let Some(t) = q.date_to {
-            let t = micros(t);
+        if let Some(t) = to {
             f.push(" AND l.chunk_first_at <= ").bind(t);
             f.push(" AND l.created_at <= ").bind(t);
         }
         let dir = if q.descending { "DESC" } else { "ASC" };
         let order = format!(" ORDER BY l.id {dir}");
-        let select = "SELECT l.id, l.charger_id, l.direction, l.message_type, l.action, l.message_id, l.payload, l.created_at FROM ocpp_logs l";
-        crate::paginate(
-            self.pool(),
-            select,
-            " FROM ocpp_logs l",
-            f,
-            &order,
-            q.page,
-            log_from_row,
-        )
-        .await
+        if q.action.is_some() || q.direction.is_some() {
+            return crate::paginate(
+                self.pool(),
+                LOG_SELECT,
+                " FROM ocpp_logs l",
+                f,
+                &order,
+                q.page,
+                log_from_row,
+            )
+            .await;
+        }
+
+        // The charger's chunks that overlap the date range.
+        let chunks = |sql: &mut Sql| {
+            sql.push(" WHERE charger_id = ").bind(q.charger_id);
+            if let Some(t) = from {
+                sql.push(" AND last_at >= ").bind(t);
+            }
+            if let Some(t) = to {
+                sql.push(" AND first_at <= ").bind(t);
+            }
+        };
+        let mut whole = Sql::new("SELECT COALESCE(SUM(frames_count), 0) AS n FROM ocpp_log_chunks");
+        chunks(&mut whole);
+        if let Some(t) = from {
+            whole.push(" AND first_at >= ").bind(t);
+        }
+        if let Some(t) = to {
+            whole.push(" AND last_at <= ").bind(t);
+        }
+        // Chunks wholly in the range: their frame counts.
+        let mut total = self.count(&whole).await?;
+        let mut spanning = 0;
+        if from.is_some() || to.is_some() {
+            let mut straddling = Sql::new("SELECT COUNT(*) AS n FROM ocpp_logs l");
+            straddling.push(&f.text);
+            straddling.args.extend(f.args.iter().cloned());
+            // Chunks that straddle a bound: their frames in the range, one by one.
+            straddling.push(" AND (");
+            match (from, to) {
+                (Some(from), Some(to)) => straddling
+                    .push("l.chunk_first_at < ")
+                    .bind(from)
+                    .push(" OR l.chunk_last_at > ")
+                    .bind(to),
+                (Some(from), None) => straddling.push("l.chunk_first_at < ").bind(from),
+                (None, Some(to)) => straddling.push("l.chunk_last_at > ").bind(to),
+                (None, None) => unreachable!("a date bound was given"),
+            };
+            straddling.push(")");
+            total += self.count(&straddling).await?;
+            if let (Some(from), Some(to)) = (from, to) {
+                let mut span = Sql::new("SELECT COUNT(*) AS n FROM ocpp_log_chunks");
+                chunks(&mut span);
+                span.push(" AND first_at < ").bind(from);
+                span.push(" AND last_at > ").bind(to);
+                spanning = self.count(&span).await?;
+            }
+        }
+
+        let take = q.page.offset() + q.page.per_page + spanning;
+        let mut page = Sql::new(LOG_SELECT);
+        page.push(" WHERE l.chunk_id IN (SELECT id FROM ocpp_log_chunks");
+        chunks(&mut page);
+        page.push(&format!(" ORDER BY id {dir} LIMIT {take})"));
+        if let Some(t) = from {
+            page.push(" AND l.created_at >= ").bind(t);
+        }
+        if let Some(t) = to {
+            page.push(" AND l.created_at <= ").bind(t);
+        }
+        page.push(&format!(
+            "{order} LIMIT {} OFFSET {}",
+            q.page.per_page,
+            q.page.offset()
+        ));
+        let rows = page.query().fetch_all(self.pool()).await.map_err(db_err)?;
+        Ok(Page {
+            items: rows.iter().map(log_from_row).collect::<StoreResult<_>>()?,
+            total,
+            request: q.page,
+        })
+    }
+}
+
+const LOG_SELECT: &str = "SELECT l.id, l.charger_id, l.direction, l.message_type, l.action, \
+    l.message_id, l.payload, l.created_at FROM ocpp_logs l";
+
+impl Db {
+    /// The `n` of a `SELECT ... AS n` count.
+    async fn count(&self, sql: &Sql) -> StoreResult<u64> {
+        let n = sql
+            .query()
+            .fetch_one(self.pool())
+            .await
+            .map_err(db_err)?
+            .i64("n")?;
+        Ok(n.max(0) as u64)
     }
 }

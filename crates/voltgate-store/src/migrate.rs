@@ -141,16 +141,18 @@ pub(crate) async fn move_logs_to_their_file(pool: &AnyPool) -> Result<(), sqlx::
             charger_id BIGINT NOT NULL,
             first_at BIGINT NOT NULL,
             last_at BIGINT NOT NULL,
+            frames_count INTEGER NOT NULL,
             frames TEXT NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS logs.ocpp_log_chunks_charger ON ocpp_log_chunks(charger_id, id);",
+        CREATE INDEX IF NOT EXISTS logs.ocpp_log_chunks_charger
+            ON ocpp_log_chunks(charger_id, id, first_at, last_at, frames_count);",
     )
     .await?;
     if in_main > 0 {
         let moved = tx
             .execute(
-                "INSERT INTO logs.ocpp_log_chunks (id, charger_id, first_at, last_at, frames) \
-                 SELECT id, charger_id, first_at, last_at, frames FROM main.ocpp_log_chunks ORDER BY id",
+                "INSERT INTO logs.ocpp_log_chunks (id, charger_id, first_at, last_at, frames_count, frames) \
+                 SELECT id, charger_id, first_at, last_at, frames_count, frames FROM main.ocpp_log_chunks ORDER BY id",
             )
             .await?
             .rows_affected();

@@ -763,7 +763,7 @@ impl Db {
         let mut tx = sqlx::Connection::begin(conn).await.map_err(db_err)?;
         for rows in fixed_chunks(&chunks) {
             let mut sql = Sql::new(
-                "INSERT INTO ocpp_log_chunks (charger_id, first_at, last_at, frames) VALUES ",
+                "INSERT INTO ocpp_log_chunks (charger_id, first_at, last_at, frames_count, frames) VALUES ",
             );
             for (i, frames) in rows.iter().enumerate() {
                 let at = frames.iter().map(|l| micros(l.created_at));
@@ -774,6 +774,8 @@ impl Db {
                     .bind(first)
                     .push(", ")
                     .bind(last)
+                    .push(", ")
+                    .bind(frames.len() as i64)
                     .push(", ")
                     .bind(pack_frames(frames))
                     .push(")");

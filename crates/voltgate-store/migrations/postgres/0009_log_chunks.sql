@@ -5,18 +5,21 @@
 -- so a MeterValues exchange writes one row and one index entry instead of two (the log was the
 -- largest single write cost of a message). The view `ocpp_logs` keeps one row per frame for
 -- readers; a frame's id is its chunk's id * 64 + its position. `first_at` and `last_at` bound the
--- chunk's `created_at`s, so a date filter skips whole chunks without reading their frames.
+-- chunk's `created_at`s and `frames_count` counts its frames, so counting and paging skip whole
+-- chunks without reading their frames.
 CREATE TABLE ocpp_log_chunks (
     id BIGSERIAL PRIMARY KEY,
     charger_id BIGINT NOT NULL REFERENCES chargers(id) ON DELETE CASCADE,
     first_at BIGINT NOT NULL,
     last_at BIGINT NOT NULL,
+    frames_count INTEGER NOT NULL,
     frames TEXT NOT NULL
 );
-CREATE INDEX ocpp_log_chunks_charger ON ocpp_log_chunks(charger_id, id);
+-- The index carries what paging needs to know of a chunk without reading its frames.
+CREATE INDEX ocpp_log_chunks_charger ON ocpp_log_chunks(charger_id, id, first_at, last_at, frames_count);
 
-INSERT INTO ocpp_log_chunks (id, charger_id, first_at, last_at, frames)
-SELECT id, charger_id, created_at, created_at,
+INSERT INTO ocpp_log_chunks (id, charger_id, first_at, last_at, frames_count, frames)
+SELECT id, charger_id, created_at, created_at, 1,
        json_build_array(json_build_array(direction, message_type, action, message_id, payload, created_at))::text
 FROM ocpp_logs;
 SELECT setval(pg_get_serial_sequence('ocpp_log_chunks', 'id'),
@@ -25,7 +28,7 @@ SELECT setval(pg_get_serial_sequence('ocpp_log_chunks', 'id'),
 DROP TABLE ocpp_logs;
 
 CREATE VIEW ocpp_logs AS
-SELECT c.id * 64 + (j.n - 1) AS id, c.charger_id,
+SELECT c.id * 64 + (j.n - 1) AS id, c.id AS chunk_id, c.charger_id,
        j.v ->> 0 AS direction,
        (j.v ->> 1)::smallint AS message_type,
        j.v ->> 2 AS action,

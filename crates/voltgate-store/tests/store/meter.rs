@@ -448,3 +448,97 @@ async fn message_log_frames_come_back_in_order_whatever_chunks_hold_them() {
         assert_eq!(by_action.total, 3);
     }
 }
+
+/// Counting and paging the log without frame filters skip whole chunks by their bounds and
+/// counts: every date range, order and page gives what a plain filter over all frames gives,
+/// including chunks that straddle a bound and one that spans the whole range.
+#[tokio::test]
+async fn message_log_pages_and_date_ranges_match_a_plain_filter() {
+    for db in databases().await {
+        let (_, a) = charger(&db).await;
+        let (_, b) = charger(&db).await;
+        let base = datetime!(2025-03-01 10:00 UTC);
+        let frame = |charger_id: i64, ms: i64| {
+            BatchItem::Log(voltgate_core::model::LogEntry {
+                charger_id,
+                direction: Direction::ChargerToCsms,
+                message_type: 2,
+                action: Some("Heartbeat".into()),
+                message_id: Some(format!("t{ms}")),
+                payload: "[]".into(),
+                created_at: base + time::Duration::milliseconds(ms),
+            })
+        };
+        // Chunks of `a`: 0..=9; 10..=73 and 74..=79 (a batch of 70); 100 and 200 (spanning
+        // 150..=160); 201..=205. `b` has frames at the same times.
+        let batches: Vec<Vec<i64>> = vec![
+            (0..10).collect(),
+            (10..80).collect(),
+            vec![100, 200],
+            (201..206).collect(),
+        ];
+        let mut all = Vec::new();
+        for times in &batches {
+            let items: Vec<BatchItem> = times
+                .iter()
+                .flat_map(|&t| [frame(a.id, t), frame(b.id, t)])
+                .collect();
+            db.write_batch(&items).await.unwrap();
+            all.extend(times.iter().copied());
+        }
+        let ranges = [
+            (None, None),
+            (Some(5), None),
+            (None, Some(75)),
+            (Some(5), Some(75)),
+            (Some(150), Some(160)),
+            (Some(100), Some(200)),
+            (Some(74), Some(74)),
+            (Some(300), None),
+        ];
+        for (from, to) in ranges {
+            for descending in [false, true] {
+                let mut expected: Vec<String> = all
+                    .iter()
+                    .filter(|&&t| from.is_none_or(|f| t >= f) && to.is_none_or(|u| t <= u))
+                    .map(|t| format!("t{t}"))
+                    .collect();
+                if descending {
+                    expected.reverse();
+                }
+                for per_page in [1, 7, 100] {
+                    for page in 1..=3 {
+                        let got = db
+                            .list_logs(&LogQuery {
+                                charger_id: a.id,
+                                date_from: from.map(|ms| base + time::Duration::milliseconds(ms)),
+                                date_to: to.map(|ms| base + time::Duration::milliseconds(ms)),
+                                descending,
+                                page: PageRequest { page, per_page },
+                                ..Default::default()
+                            })
+                            .await
+                            .unwrap();
+                        let what =
+                            format!("{from:?}..{to:?} desc {descending} page {page} of {per_page}");
+                        assert_eq!(got.total, expected.len() as u64, "{what}");
+                        let ids: Vec<String> = got
+                            .items
+                            .iter()
+                            .map(|l| l.entry.message_id.clone().unwrap())
+                            .collect();
+                        let start = ((page - 1) * per_page) as usize;
+                        let want: Vec<String> = expected
+                            .iter()
+                            .skip(start)
+                            .take(per_page as usize)
+                            .cloned()
+                            .collect();
+                        assert_eq!(ids, want, "{what}");
+                        assert!(got.items.iter().all(|l| l.entry.charger_id == a.id));
+                    }
+                }
+            }
+        }
+    }
+}
