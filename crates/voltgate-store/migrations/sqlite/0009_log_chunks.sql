@@ -28,6 +28,7 @@ FROM ocpp_logs ORDER BY id;
 
 DROP TABLE ocpp_logs;
 
+-- The view stays the last statement: migrate.rs copies it into the log file.
 CREATE VIEW ocpp_logs AS
 SELECT c.id * 64 + j.key AS id, c.id AS chunk_id, c.charger_id,
        json_extract(j.value, '$[0]') AS direction,
