@@ -135,19 +135,33 @@ pub(crate) async fn move_logs_to_their_file(pool: &AnyPool) -> Result<(), sqlx::
     if in_main == 0 && in_logs == 0 {
         return tx.commit().await;
     }
-    tx.execute(
-        "CREATE TABLE IF NOT EXISTS logs.ocpp_log_chunks (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            charger_id BIGINT NOT NULL,
-            first_at BIGINT NOT NULL,
-            last_at BIGINT NOT NULL,
-            frames_count INTEGER NOT NULL,
-            frames TEXT NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS logs.ocpp_log_chunks_charger
-            ON ocpp_log_chunks(charger_id, id, first_at, last_at, frames_count);",
-    )
-    .await?;
+    // The table, its index and its view as migration 9 defines them, in the log file (a view
+    // there reads that file).
+    let (_, _, script, _) = MIGRATIONS
+        .iter()
+        .find(|m| m.0 == 9)
+        .expect("migration 9 exists");
+    let in_log_file = |name: &str, qualified: &str| {
+        let start = script
+            .find(name)
+            .unwrap_or_else(|| panic!("migration 9 has `{name}`"));
+        let end = script[start..]
+            .find(';')
+            .map_or(script.len(), |i| start + i);
+        script[start..end].replacen(name, qualified, 1)
+    };
+    for (name, qualified) in [
+        (
+            "CREATE TABLE ocpp_log_chunks",
+            "CREATE TABLE IF NOT EXISTS logs.ocpp_log_chunks",
+        ),
+        (
+            "CREATE INDEX ocpp_log_chunks_charger",
+            "CREATE INDEX IF NOT EXISTS logs.ocpp_log_chunks_charger",
+        ),
+    ] {
+        tx.execute(in_log_file(name, qualified).as_str()).await?;
+    }
     if in_main > 0 {
         let moved = tx
             .execute(
@@ -165,18 +179,9 @@ pub(crate) async fn move_logs_to_their_file(pool: &AnyPool) -> Result<(), sqlx::
             );
         }
     }
-    // The view as migration 9 defines it, in the log file (a view there reads that file).
-    let (_, _, script, _) = MIGRATIONS
-        .iter()
-        .find(|m| m.0 == 9)
-        .expect("migration 9 exists");
-    let view = &script[script
-        .find("CREATE VIEW ocpp_logs")
-        .expect("migration 9 defines the view")..];
-    let view = view.replacen(
+    let view = in_log_file(
         "CREATE VIEW ocpp_logs",
         "CREATE VIEW IF NOT EXISTS logs.ocpp_logs",
-        1,
     );
     tx.execute(view.as_str()).await?;
     tx.commit().await

@@ -8,7 +8,8 @@
 -- chunk's `created_at`s and `frames_count` counts its frames, so counting and paging skip whole
 -- chunks without reading their frames.
 -- No foreign key: with a log file of its own (see migrate.rs) SQLite cannot refer across files;
--- deleting a charger deletes its chunks explicitly.
+-- deleting a charger deletes its chunks explicitly. migrate.rs creates the table, its index and
+-- the view in the log file from the statements below.
 CREATE TABLE ocpp_log_chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     charger_id BIGINT NOT NULL,
@@ -28,7 +29,6 @@ FROM ocpp_logs ORDER BY id;
 
 DROP TABLE ocpp_logs;
 
--- The view stays the last statement: migrate.rs copies it into the log file.
 CREATE VIEW ocpp_logs AS
 SELECT c.id * 64 + j.key AS id, c.id AS chunk_id, c.charger_id,
        json_extract(j.value, '$[0]') AS direction,
