@@ -27,7 +27,7 @@ pub const MAX_BATCH: usize = 4096;
 pub const LINGER: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// The log lane's linger: nobody waits for log rows, so they gather for longer. Fewer, larger
-/// commits cost less per row, and a charger's frames of one batch share their index pages.
+/// commits cost less per frame, and a charger's frames of one batch share a row of the log.
 pub const LOG_LINGER: std::time::Duration = std::time::Duration::from_millis(100);
 
 type Done = oneshot::Sender<Result<(), StoreError>>;

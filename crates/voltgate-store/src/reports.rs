@@ -299,15 +299,13 @@ async fn stop_in(
     .fetch_optional(&mut **tx)
     .await
     .map_err(db_err)?;
-    // transactionData carries no connector: it is the transaction's (0 for an orphan).
-    let mut connector_id = 0;
     let known = match closed {
-        Some(row) => {
-            connector_id = row.i64("connector_id")? as i32;
-            Some(StopOutcome::Stopped {
+        Some(row) => Some((
+            StopOutcome::Stopped {
                 id: s.transaction_id,
-            })
-        }
+            },
+            row.i64("connector_id")? as i32,
+        )),
         // Not open: stopped before (a retry), or not ours at all.
         None => sqlx::query(
             "SELECT id FROM transactions WHERE id = $1 AND charger_id = $2 AND orphan_transaction_id IS NULL",
@@ -317,11 +315,12 @@ async fn stop_in(
         .fetch_optional(&mut **tx)
         .await
         .map_err(db_err)?
-        .map(|row| row.i64("id").map(|id| StopOutcome::AlreadyStopped { id }))
+        .map(|row| row.i64("id").map(|id| (StopOutcome::AlreadyStopped { id }, 0)))
         .transpose()?,
     };
-    let outcome = match known {
-        Some(outcome) => outcome,
+    // transactionData carries no connector: it is the transaction's (0 for an orphan).
+    let (outcome, connector_id) = match known {
+        Some(known) => known,
         None => {
             let previous = sqlx::query("SELECT id FROM transactions WHERE charger_id = $1 AND orphan_transaction_id = $2 AND stopped_at = $3")
                     .bind(s.charger_id)
@@ -330,7 +329,7 @@ async fn stop_in(
                     .fetch_optional(&mut **tx)
                     .await
                     .map_err(db_err)?;
-            if let Some(row) = previous {
+            let outcome = if let Some(row) = previous {
                 StopOutcome::AlreadyStopped { id: row.i64("id")? }
             } else {
                 let id = sqlx::query(
@@ -351,7 +350,8 @@ async fn stop_in(
                     .map_err(db_err)?
                     .i64("id")?;
                 StopOutcome::Orphan { id }
-            }
+            };
+            (outcome, 0)
         }
     };
     if let StopOutcome::Stopped { id } | StopOutcome::Orphan { id } = outcome {
