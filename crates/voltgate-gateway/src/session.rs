@@ -16,11 +16,12 @@ use tracing::Instrument;
 use voltgate_core::model::{Charger, LogEntry};
 use voltgate_core::types::Direction as LogDirection;
 use voltgate_ocpp::{
-    check_call_action, parse_frame, v16, Call, CallError, CallResult, Direction, ErrorCode, Frame,
-    FrameError, MessageId, OcppVersion, PayloadKind,
+    check_action, parse_call_text, parse_frame, v16, Call, CallError, CallResult, Direction,
+    ErrorCode, Frame, FrameError, MessageId, OcppVersion, PayloadKind,
 };
 
 use crate::registry::{CallFailure, ConnHandle, OutboundCall};
+use crate::v16::Incoming;
 use crate::Gateway;
 
 /// What a charger's call is answered with.
@@ -70,7 +71,7 @@ struct Session {
     gw: Gateway,
     ctx: Arc<ConnCtx>,
     socket: WebSocket,
-    backlog: VecDeque<(MessageId, v16::Action, Value)>,
+    backlog: VecDeque<(MessageId, v16::Action, Incoming)>,
     in_flight: Option<InFlight>,
     pending: Option<Pending>,
     last_received: Instant,
@@ -286,6 +287,22 @@ impl Session {
 
     async fn on_text(&mut self, text: Utf8Bytes) {
         let version = self.ctx.version;
+        // Most messages are well-formed calls: their payload is decoded later, straight from
+        // the text into its type. Anything else is parsed into a JSON tree first.
+        if let Some(call) = parse_call_text(version, text.as_str()) {
+            let action = call.action.into_owned();
+            self.log(
+                LogDirection::ChargerToCsms,
+                2,
+                Some(action.clone()),
+                Some(call.id.as_str().to_owned()),
+                text.to_string(),
+            )
+            .await;
+            let payload = Incoming::Text(text.clone(), call.payload);
+            self.on_call(call.id, action, payload).await;
+            return;
+        }
         match parse_frame(version, text.as_str()) {
             Err(FrameError::Reply(err)) => {
                 self.log(LogDirection::ChargerToCsms, 0, None, None, text.to_string())
@@ -309,7 +326,8 @@ impl Session {
                     text.to_string(),
                 )
                 .await;
-                self.on_call(call).await;
+                self.on_call(call.id, call.action, Incoming::Parsed(call.payload))
+                    .await;
             }
             Ok(Frame::CallResult(result)) => {
                 self.on_result(result.id.as_str(), Ok(result.payload), text.to_string(), 3)
@@ -326,36 +344,41 @@ impl Session {
         }
     }
 
-    async fn on_call(&mut self, call: Call) {
-        let duplicate = self.in_flight.as_ref().is_some_and(|f| f.id == call.id)
-            || self.backlog.iter().any(|(id, _, _)| *id == call.id);
+    async fn on_call(&mut self, id: MessageId, action_name: String, payload: Incoming) {
+        let duplicate = self.in_flight.as_ref().is_some_and(|f| f.id == id)
+            || self.backlog.iter().any(|(queued, _, _)| *queued == id);
         if duplicate {
-            self.count(&call.action, "callerror");
+            self.count(&action_name, "callerror");
             let err = CallError::new(
-                call.id.as_str(),
+                id.as_str(),
                 ErrorCode::ProtocolError,
                 "a call with this message id is already being handled",
             );
             self.send_error(err).await;
             return;
         }
-        match check_call_action(self.ctx.version, &call, Direction::ChargerToCsms) {
+        match check_action(
+            self.ctx.version,
+            &id,
+            &action_name,
+            Direction::ChargerToCsms,
+        ) {
             Ok(action)
                 if action != v16::Action::BootNotification
                     && !self.ctx.accepted.load(std::sync::atomic::Ordering::Acquire) =>
             {
                 // OCPP 1.6 §4.2: until accepted, a charge point sends nothing but BootNotification.
-                self.count(&call.action, "callerror");
+                self.count(&action_name, "callerror");
                 let err = CallError::new(
-                    call.id.as_str(),
+                    id.as_str(),
                     ErrorCode::SecurityError,
                     "the charge point is not accepted yet (registration pending); send BootNotification first",
                 );
                 self.send_error(err).await;
             }
-            Ok(action) => self.backlog.push_back((call.id, action, call.payload)),
+            Ok(action) => self.backlog.push_back((id, action, payload)),
             Err(err) => {
-                self.count(&call.action, "callerror");
+                self.count(&action_name, "callerror");
                 self.send_error(err).await;
             }
         }

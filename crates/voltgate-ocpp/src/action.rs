@@ -1,7 +1,7 @@
 //! Which side may send which action, and the CALLERROR for a call that breaks it
 //! (OCPP-RPC-RULES §1.2 rows 6 and 7).
 
-use crate::{v16, Call, CallError, ErrorCode, OcppVersion};
+use crate::{v16, Call, CallError, ErrorCode, MessageId, OcppVersion};
 
 /// The direction a CALL travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,11 +27,21 @@ pub fn check_call_action(
     call: &Call,
     direction: Direction,
 ) -> Result<v16::Action, CallError> {
+    check_action(version, &call.id, &call.action, direction)
+}
+
+/// [`check_call_action`] for a call known by its id and action name.
+pub fn check_action(
+    version: OcppVersion,
+    id: &MessageId,
+    action: &str,
+    direction: Direction,
+) -> Result<v16::Action, CallError> {
     match version {
         OcppVersion::V16 => {
-            let Some(action) = v16::Action::from_name(&call.action) else {
+            let Some(action) = v16::Action::from_name(action) else {
                 return Err(CallError::new(
-                    call.id.as_str(),
+                    id.as_str(),
                     ErrorCode::NotImplemented,
                     "this action is not an OCPP 1.6 action",
                 ));
@@ -42,7 +52,7 @@ pub fn check_call_action(
                     Direction::CsmsToCharger => "this action is not accepted from a central system",
                 };
                 return Err(CallError::new(
-                    call.id.as_str(),
+                    id.as_str(),
                     ErrorCode::NotSupported,
                     description,
                 ));

@@ -12,13 +12,13 @@ mod timestamp;
 pub mod v16;
 mod version;
 
-pub use action::{check_call_action, Direction};
+pub use action::{check_action, check_call_action, Direction};
 pub use error_code::ErrorCode;
 pub use frame::{Call, CallError, CallResult, Frame};
 pub use message_id::{MessageId, MessageIdError};
-pub use parse::{binary_frame_error, parse_frame, FrameError};
+pub use parse::{binary_frame_error, parse_call_text, parse_frame, FrameError, TextCall};
 pub use schema::{
-    precompile_schemas, schema_source, validate, PayloadKind, SchemaError, Violation,
+    accepts_text, precompile_schemas, schema_source, validate, PayloadKind, SchemaError, Violation,
 };
 pub use timestamp::parse_timestamp;
 pub use version::OcppVersion;

@@ -5,8 +5,12 @@
 //! CALLERROR to send, [`FrameError::Ignore`] says why the frame was dropped. Neither closes
 //! the connection, and no description ever contains raw input.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::frame::{CALL, CALL_ERROR, CALL_RESULT};
@@ -56,6 +60,49 @@ pub fn parse_frame(version: OcppVersion, text: &str) -> Result<Frame, FrameError
     match version {
         OcppVersion::V16 => parse_v16(text),
     }
+}
+
+/// A well-formed CALL read without parsing its payload: the payload stays text, for
+/// [`crate::v16::Payload::from_text`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextCall<'a> {
+    pub id: MessageId,
+    pub action: Cow<'a, str>,
+    /// Where the payload (a JSON object) is in the text.
+    pub payload: Range<usize>,
+}
+
+/// The fast path for the common message, a CALL: reads `[2, id, action, {payload}]` in one pass
+/// without building a JSON tree. `None` for anything else (a CALLRESULT, a CALLERROR, or any
+/// defect); then [`parse_frame`] says what the message is. Whenever this is `Some`,
+/// `parse_frame` gives a [`Frame::Call`] with the same id, the same action and the payload
+/// parsed from `text[payload]`.
+pub fn parse_call_text(version: OcppVersion, text: &str) -> Option<TextCall<'_>> {
+    #[derive(Deserialize)]
+    struct Envelope<'a>(
+        u64,
+        #[serde(borrow)] Cow<'a, str>,
+        #[serde(borrow)] Cow<'a, str>,
+        #[serde(borrow)] &'a RawValue,
+    );
+    match version {
+        OcppVersion::V16 => {}
+    }
+    let Envelope(kind, id, action, payload) = serde_json::from_str(text).ok()?;
+    let payload = payload.get();
+    if kind != CALL || !payload.starts_with('{') {
+        return None;
+    }
+    let id = MessageId::parse(&id).ok()?;
+    // The payload is a slice of `text`: its offset is the distance between their starts.
+    let start = (payload.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let payload = start..start + payload.len();
+    text.get(payload.clone())?;
+    Some(TextCall {
+        id,
+        action,
+        payload,
+    })
 }
 
 fn parse_v16(text: &str) -> Result<Frame, FrameError> {

@@ -1,13 +1,12 @@
 //! Authorize (OCPP 1.6 §4.1): look the id tag up among the cards of the charger's team.
 
-use serde_json::Value;
 use voltgate_core::ocpp_service::{AuthStatus, IdTagInfo as CoreInfo};
 use voltgate_core::types::IdTag;
 use voltgate_ocpp::v16::{
     AuthorizationStatus, AuthorizeRequest, AuthorizeResponse, IdTagInfo, Payload,
 };
 
-use super::{decode, format_time, HandlerResult};
+use super::{decode, format_time, HandlerResult, Incoming};
 use crate::session::ConnCtx;
 use crate::Gateway;
 
@@ -27,7 +26,7 @@ pub(super) fn to_ocpp(info: CoreInfo) -> IdTagInfo {
     }
 }
 
-pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {
+pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Incoming) -> HandlerResult {
     let req: AuthorizeRequest = decode(payload)?;
     let info = match IdTag::parse(&req.id_tag) {
         Ok(tag) => to_ocpp(gw.inner.service.authorize(ctx.charger_id, &tag).await?),

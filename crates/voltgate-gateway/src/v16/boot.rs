@@ -4,17 +4,16 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use serde_json::Value;
 use voltgate_core::model::BootInfo;
 use voltgate_ocpp::v16::{
     BootNotificationRequest, BootNotificationResponse, Payload, RegistrationStatus,
 };
 
-use super::{decode, format_time, HandlerResult};
+use super::{decode, format_time, HandlerResult, Incoming};
 use crate::session::ConnCtx;
 use crate::Gateway;
 
-pub(super) async fn handle(gw: &Gateway, ctx: &Arc<ConnCtx>, payload: Value) -> HandlerResult {
+pub(super) async fn handle(gw: &Gateway, ctx: &Arc<ConnCtx>, payload: Incoming) -> HandlerResult {
     let req: BootNotificationRequest = decode(payload)?;
     let info = BootInfo {
         vendor: req.charge_point_vendor,

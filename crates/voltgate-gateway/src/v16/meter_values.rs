@@ -1,11 +1,10 @@
 //! MeterValues (OCPP 1.6 §4.7): every sampled value is stored (all measurands, phases, units,
 //! contexts and locations, "Celcius" included); answered once committed.
 
-use serde_json::Value;
 use voltgate_core::model::MeterSample;
 use voltgate_ocpp::v16::{MeterValue, MeterValuesRequest, MeterValuesResponse, Payload};
 
-use super::{decode, parse_time, HandlerResult};
+use super::{decode, parse_time, HandlerResult, Incoming};
 use crate::session::ConnCtx;
 use crate::Gateway;
 
@@ -43,7 +42,7 @@ pub(super) fn samples(
     out
 }
 
-pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {
+pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Incoming) -> HandlerResult {
     let req: MeterValuesRequest = decode(payload)?;
     let tx = req.transaction_id.map(i64::from);
     let samples = samples(gw, ctx.charger_id, req.connector_id, tx, req.meter_value);

@@ -9,8 +9,10 @@ mod notifications;
 mod status;
 mod transactions;
 
+use std::ops::Range;
 use std::sync::Arc;
 
+use axum::extract::ws::Utf8Bytes;
 use serde_json::Value;
 use time::OffsetDateTime;
 use voltgate_core::StoreError;
@@ -40,12 +42,21 @@ impl From<voltgate_ocpp::Violation> for HandlerError {
 
 pub(crate) type HandlerResult = Result<Value, HandlerError>;
 
+/// A call's payload as the session hands it over.
+pub(crate) enum Incoming {
+    /// Parsed already, because the frame took the slow path (`parse_frame`).
+    Parsed(Value),
+    /// Still text: the frame and where its payload is in it (`parse_call_text`), decoded
+    /// straight into its type.
+    Text(Utf8Bytes, Range<usize>),
+}
+
 /// Starts handling one validated-by-action call; the future answers it.
 pub(crate) fn dispatch(
     gw: Gateway,
     ctx: Arc<ConnCtx>,
     action: Action,
-    payload: Value,
+    payload: Incoming,
 ) -> ReplyFuture {
     Box::pin(async move {
         let result = match action {
@@ -85,9 +96,22 @@ fn into_reply(ctx: &ConnCtx, result: HandlerResult) -> Reply {
     })
 }
 
-/// Decodes a payload: validates against the schema, then into the typed struct.
-pub(crate) fn decode<P: Payload>(payload: Value) -> Result<P, HandlerError> {
-    P::from_payload(payload).map_err(HandlerError::Invalid)
+/// Decodes a payload: validates against the schema, then into the typed struct. Text is
+/// decoded directly when it certainly passes (`Payload::from_text`), else parsed and checked,
+/// which says what is wrong.
+pub(crate) fn decode<P: Payload>(payload: Incoming) -> Result<P, HandlerError> {
+    let value = match payload {
+        Incoming::Parsed(value) => value,
+        Incoming::Text(text, at) => {
+            let json = text.as_str().get(at).unwrap_or_default();
+            if let Some(decoded) = P::from_text(json) {
+                return Ok(decoded);
+            }
+            // The frame parsed already, so this cannot fail; null would fail the schema.
+            serde_json::from_str(json).unwrap_or(Value::Null)
+        }
+    };
+    P::from_payload(value).map_err(HandlerError::Invalid)
 }
 
 /// RFC 3339 with milliseconds and `Z`, as chargers expect.

@@ -1,15 +1,14 @@
 //! StatusNotification (OCPP 1.6 §4.9): connector 0 is the charger itself; other connectors
 //! appear as they report. Error code, info, vendor id and vendor error code are kept.
 
-use serde_json::Value;
 use voltgate_core::store::StatusReport;
 use voltgate_ocpp::v16::{Payload, StatusNotificationRequest, StatusNotificationResponse};
 
-use super::{decode, parse_time, HandlerResult};
+use super::{decode, parse_time, HandlerResult, Incoming};
 use crate::session::ConnCtx;
 use crate::Gateway;
 
-pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {
+pub(super) async fn handle(gw: &Gateway, ctx: &ConnCtx, payload: Incoming) -> HandlerResult {
     let req: StatusNotificationRequest = decode(payload)?;
     let report = StatusReport {
         connector_id: req.connector_id,

@@ -2,7 +2,6 @@
 //! database committed them. A repeated start returns the same id; a stop is always
 //! acknowledged, for unknown ids too (kept as orphans).
 
-use serde_json::Value;
 use voltgate_core::store::{StartTx, StopTx};
 use voltgate_ocpp::v16::{
     Payload, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest,
@@ -10,11 +9,11 @@ use voltgate_ocpp::v16::{
 };
 
 use super::authorize::to_ocpp;
-use super::{decode, parse_time, HandlerError, HandlerResult};
+use super::{decode, parse_time, HandlerError, HandlerResult, Incoming};
 use crate::session::ConnCtx;
 use crate::Gateway;
 
-pub(super) async fn start(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {
+pub(super) async fn start(gw: &Gateway, ctx: &ConnCtx, payload: Incoming) -> HandlerResult {
     let req: StartTransactionRequest = decode(payload)?;
     let start = StartTx {
         charger_id: ctx.charger_id,
@@ -42,7 +41,7 @@ pub(super) async fn start(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> Handle
     .to_payload())
 }
 
-pub(super) async fn stop(gw: &Gateway, ctx: &ConnCtx, payload: Value) -> HandlerResult {
+pub(super) async fn stop(gw: &Gateway, ctx: &ConnCtx, payload: Incoming) -> HandlerResult {
     let req: StopTransactionRequest = decode(payload)?;
     let samples = super::meter_values::samples(
         gw,

@@ -233,3 +233,49 @@ fn parsed_call_serialises_back_to_the_same_text() {
     };
     assert_eq!(frame.to_text(V16), text);
 }
+
+#[test]
+fn the_call_fast_path_agrees_with_parse_frame() {
+    let long_id = format!(r#"[2,"{}","Heartbeat",{{}}]"#, "x".repeat(37));
+    let frames = [
+        // Taken by the fast path.
+        r#"[2,"19223201","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]"#,
+        r#"[2,"a","Heartbeat",{}]"#,
+        " [ 2 , \"a\" , \"Heartbeat\" , { } ] \n",
+        r#"[2,"a\u0062","Heart\u0062eat",{"k":"\"v\""}]"#,
+        r#"[2,"a","NoSuchAction",{"x":[1,2,{"y":null}]}]"#,
+        // Left to parse_frame.
+        r#"[2,"a","Heartbeat",{}"#,
+        r#"[2,"a","Heartbeat",{}] x"#,
+        r#"[2,"a","Heartbeat",{},{}]"#,
+        r#"[2,"a","Heartbeat"]"#,
+        r#"[2.0,"a","Heartbeat",{}]"#,
+        r#"[2,"","Heartbeat",{}]"#,
+        r#"[2,5,"Heartbeat",{}]"#,
+        r#"[2,"a",7,{}]"#,
+        r#"[2,"a","Heartbeat",[]]"#,
+        r#"[2,"a","Heartbeat","{}"]"#,
+        r#"[2,"a","Heartbeat",null]"#,
+        r#"[3,"a",{}]"#,
+        r#"[4,"a","GenericError","x",{}]"#,
+        r#"{"a":1}"#,
+        "[]",
+        "",
+        long_id.as_str(),
+    ];
+    let mut fast = 0;
+    for text in frames {
+        let Some(call) = parse_call_text(V16, text) else {
+            continue;
+        };
+        fast += 1;
+        let Ok(Frame::Call(slow)) = parse_frame(V16, text) else {
+            panic!("the fast path read a call that parse_frame does not: {text}");
+        };
+        assert_eq!(call.id, slow.id, "{text}");
+        assert_eq!(call.action, slow.action, "{text}");
+        let payload: Value = serde_json::from_str(&text[call.payload.clone()]).unwrap();
+        assert_eq!(payload, slow.payload, "{text}");
+    }
+    assert_eq!(fast, 5, "the well-formed calls take the fast path");
+}

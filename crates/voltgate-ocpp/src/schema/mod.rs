@@ -15,6 +15,7 @@
 mod compile;
 mod node;
 mod path;
+mod stream;
 mod v16;
 
 use std::sync::OnceLock;
@@ -81,6 +82,17 @@ pub fn validate(
             path: String::new(),
             description: "the schema for this message is unavailable".into(),
         }),
+    }
+}
+
+/// Whether `json`, the text of one payload, certainly passes the schema of `action`'s request
+/// or response, checked in one streaming walk without building a `Value`. `false` means "not
+/// certainly": parse the text and [`validate`] it to learn whether and why it fails (a payload
+/// with a repeated key, for one, is always `false` here).
+pub fn accepts_text(version: OcppVersion, action: Action, kind: PayloadKind, json: &str) -> bool {
+    match compiled(version, action, kind) {
+        Ok(node) => stream::accepts(node, json),
+        Err(_) => false,
     }
 }
 
