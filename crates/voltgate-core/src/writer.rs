@@ -30,11 +30,13 @@ pub const LINGER: std::time::Duration = std::time::Duration::from_millis(5);
 /// The log lane's round: nobody waits for log rows, so it commits at most this often.
 pub const LOG_LINGER: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// How many rounds the log lane holds a charger's frames, so that they share a row of the log:
-/// each round writes the frames of one slice of the chargers (charger id modulo this), and of
-/// any charger with a full row. A frame is written at most about a second after it travelled;
-/// one row per charger and second instead of one per round made the log's index writes (a page
-/// per row) ten times fewer, and the slices keep every commit about the same size.
+/// How many rounds the log lane holds a busy charger's frames, so that they share a row of the
+/// log: each round writes the frames of one slice of the chargers (charger id modulo this), of
+/// any charger with a full row, and of any charger that sent nothing since the last round (a
+/// quiet charger is not held: a boot storm does not pile up its frames). A frame is written at
+/// most about a second after it travelled; one row per busy charger and second instead of one
+/// per round made the log's index writes (a page per row) ten times fewer, and the slices keep
+/// every commit about the same size.
 pub const LOG_HOLD_ROUNDS: i64 = 10;
 
 /// Frames per row of the log (the store's chunk size): a charger's held frames are written as
@@ -204,6 +206,13 @@ async fn lane(
     }
 }
 
+/// A charger's frames held by the log lane, and whether any arrived in the current round.
+#[derive(Default)]
+struct Held {
+    frames: Vec<(BatchItem, Option<Done>)>,
+    grew: bool,
+}
+
 /// The log lane: rounds of [`LOG_LINGER`], each collecting what arrived and writing the held
 /// frames of the chargers that are due ([`LOG_HOLD_ROUNDS`], [`LOG_ROW_FRAMES`]); everything
 /// held is written when the lane stops.
@@ -213,7 +222,7 @@ async fn log_lane(
     store: &dyn ReportStore,
     metrics: &Metrics,
 ) {
-    let mut held: HashMap<i64, Vec<(BatchItem, Option<Done>)>> = HashMap::new();
+    let mut held: HashMap<i64, Held> = HashMap::new();
     let mut held_items = 0;
     let mut stopping = false;
     let mut closed = false;
@@ -246,20 +255,24 @@ async fn log_lane(
                 BatchItem::Log(entry) => entry.charger_id,
                 _ => 0,
             };
-            held.entry(charger).or_default().push(next);
+            let charger = held.entry(charger).or_default();
+            charger.frames.push(next);
+            charger.grew = true;
             held_items += 1;
         }
         let last = stopping || closed;
         let slice = round.rem_euclid(LOG_HOLD_ROUNDS);
         round += 1;
         let mut batch = Vec::new();
-        held.retain(|charger, frames| {
-            let take = if last || charger.rem_euclid(LOG_HOLD_ROUNDS) == slice {
+        held.retain(|charger, Held { frames, grew }| {
+            let due = last || !*grew || charger.rem_euclid(LOG_HOLD_ROUNDS) == slice;
+            let take = if due {
                 frames.len()
             } else {
                 frames.len() / LOG_ROW_FRAMES * LOG_ROW_FRAMES
             };
             batch.extend(frames.drain(..take));
+            *grew = false;
             !frames.is_empty()
         });
         held_items -= batch.len();
@@ -520,7 +533,8 @@ mod tests {
         let (sender, rx, logs_rx) = channels(1024);
         let writer = run_lanes(rx, logs_rx, std::future::pending(), &store, &metrics);
         let load = async {
-            // Two chargers with neighbouring ids: one of them is not in the first slice.
+            // Two busy chargers with neighbouring ids (one of them is not in the first slices):
+            // a full row each, then a frame every 20 ms, so neither is ever quiet.
             for c in [7, 8] {
                 for _ in 0..LOG_ROW_FRAMES {
                     sender.send(log(c)).await;
@@ -540,6 +554,42 @@ mod tests {
                     std::time::Instant::now() < deadline,
                     "full rows were held: {:?}",
                     store.log_batches.lock().unwrap()
+                );
+                sender.send(log(7)).await;
+                sender.send(log(8)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        tokio::select! {
+            _ = writer => panic!("the writer stopped while its senders were alive"),
+            () = load => {}
+        }
+    }
+
+    #[tokio::test]
+    async fn a_quiet_chargers_frames_are_not_held() {
+        let store = Refusing::default();
+        let metrics = Metrics::default();
+        let (sender, rx, logs_rx) = channels(1024);
+        let writer = run_lanes(rx, logs_rx, std::future::pending(), &store, &metrics);
+        let load = async {
+            // A boot: a few frames, then nothing. Charger 7 is not in the first slices.
+            for _ in 0..6 {
+                sender.send(log(7)).await;
+            }
+            let deadline = std::time::Instant::now() + hold_half();
+            while store
+                .log_batches
+                .lock()
+                .unwrap()
+                .iter()
+                .map(Vec::len)
+                .sum::<usize>()
+                < 6
+            {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "a quiet charger's frames were held"
                 );
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }

@@ -289,21 +289,33 @@ impl Session {
         let version = self.ctx.version;
         // Most messages are well-formed calls: their payload is decoded later, straight from
         // the text into its type. Anything else is parsed into a JSON tree first.
-        if let Some(call) = parse_call_text(version, text.as_str()) {
-            let action = call.action.into_owned();
-            self.log(
-                LogDirection::ChargerToCsms,
-                2,
-                Some(action.clone()),
-                Some(call.id.as_str().to_owned()),
-                text.to_string(),
-            )
-            .await;
-            let payload = Incoming::Text(text.clone(), call.payload);
-            self.on_call(call.id, action, payload).await;
-            return;
-        }
-        match parse_frame(version, text.as_str()) {
+        let (id, action, payload) = match parse_call_text(version, text.as_str()) {
+            Some(call) => {
+                let payload = Incoming::Text(text.as_str()[call.payload.clone()].into());
+                (call.id, call.action.into_owned(), payload)
+            }
+            None => match parse_frame(version, text.as_str()) {
+                Ok(Frame::Call(call)) => (call.id, call.action, Incoming::Parsed(call.payload)),
+                other => return self.on_other_frame(other, text).await,
+            },
+        };
+        // One place awaits the log and the call for both paths (each await site of a nested
+        // future takes room in every session's task).
+        self.log(
+            LogDirection::ChargerToCsms,
+            2,
+            Some(action.clone()),
+            Some(id.as_str().to_owned()),
+            text.to_string(),
+        )
+        .await;
+        self.on_call(id, action, payload).await;
+    }
+
+    /// A frame that is not a well-formed call: a malformed one, a result or an error.
+    async fn on_other_frame(&mut self, frame: Result<Frame, FrameError>, text: Utf8Bytes) {
+        let version = self.ctx.version;
+        match frame {
             Err(FrameError::Reply(err)) => {
                 self.log(LogDirection::ChargerToCsms, 0, None, None, text.to_string())
                     .await;
@@ -317,18 +329,7 @@ impl Session {
                 tracing::info!(%reason, "ignored a message from the charger");
                 self.count("<malformed>", "ignored");
             }
-            Ok(Frame::Call(call)) => {
-                self.log(
-                    LogDirection::ChargerToCsms,
-                    2,
-                    Some(call.action.clone()),
-                    Some(call.id.as_str().to_owned()),
-                    text.to_string(),
-                )
-                .await;
-                self.on_call(call.id, call.action, Incoming::Parsed(call.payload))
-                    .await;
-            }
+            Ok(Frame::Call(_)) => {}
             Ok(Frame::CallResult(result)) => {
                 self.on_result(result.id.as_str(), Ok(result.payload), text.to_string(), 3)
                     .await
