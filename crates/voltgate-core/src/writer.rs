@@ -365,6 +365,13 @@ mod tests {
         logs_hang: bool,
     }
 
+    impl Refusing {
+        /// How many log frames were written so far.
+        fn log_frames(&self) -> usize {
+            self.log_batches.lock().unwrap().iter().map(Vec::len).sum()
+        }
+    }
+
     fn charger_of(item: &BatchItem) -> i64 {
         match item {
             BatchItem::Log(l) => l.charger_id,
@@ -541,15 +548,7 @@ mod tests {
                 }
             }
             let deadline = std::time::Instant::now() + hold_half();
-            while store
-                .log_batches
-                .lock()
-                .unwrap()
-                .iter()
-                .map(Vec::len)
-                .sum::<usize>()
-                < 2 * LOG_ROW_FRAMES
-            {
+            while store.log_frames() < 2 * LOG_ROW_FRAMES {
                 assert!(
                     std::time::Instant::now() < deadline,
                     "full rows were held: {:?}",
@@ -578,15 +577,7 @@ mod tests {
                 sender.send(log(7)).await;
             }
             let deadline = std::time::Instant::now() + hold_half();
-            while store
-                .log_batches
-                .lock()
-                .unwrap()
-                .iter()
-                .map(Vec::len)
-                .sum::<usize>()
-                < 6
-            {
+            while store.log_frames() < 6 {
                 assert!(
                     std::time::Instant::now() < deadline,
                     "a quiet charger's frames were held"

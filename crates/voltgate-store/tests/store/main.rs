@@ -486,3 +486,100 @@ async fn the_last_status_of_a_connector_in_a_batch_wins() {
         );
     }
 }
+
+#[tokio::test]
+async fn connections_and_boots_of_many_chargers_in_one_batch_keep_each_chargers_order() {
+    for db in databases().await {
+        let (team1, c1) = charger(&db).await;
+        let (team2, c2) = charger(&db).await;
+        let (team3, c3) = charger(&db).await;
+        let at = |second: i64| datetime!(2025-03-03 08:00 UTC) + time::Duration::seconds(second);
+        let connection =
+            |charger_id: i64, status, version: Option<&str>, second| BatchItem::Connection {
+                charger_id,
+                status,
+                ocpp_version: version.map(str::to_owned),
+                at: at(second),
+            };
+        let boot = |charger_id: i64, vendor: &str, second, accept_registration| BatchItem::Boot {
+            charger_id,
+            info: voltgate_core::model::BootInfo {
+                vendor: vendor.into(),
+                model: "M".into(),
+                charge_point_serial_number: Some(format!("{vendor}-1")),
+                charge_box_serial_number: None,
+                firmware_version: Some("1.0".into()),
+                iccid: None,
+                imsi: None,
+                meter_type: None,
+                meter_serial_number: None,
+            },
+            ocpp_version: "ocpp1.6".into(),
+            at: at(second),
+            accept_registration,
+        };
+        use ConnectionStatus::{Offline, Online};
+        // Interleaved as chargers would send them: each charger's reports must end as its own
+        // order leaves them, whatever the order across chargers.
+        db.write_batch(&[
+            connection(c1.id, Online, Some("ocpp1.6"), 1),
+            boot(c2.id, "Beta", 2, false),
+            boot(c1.id, "Alpha", 3, true),
+            connection(c3.id, Offline, None, 4),
+            connection(c1.id, Offline, None, 5),
+            connection(c2.id, Online, Some("ocpp1.6"), 6),
+            connection(c1.id, Online, None, 7),
+        ])
+        .await
+        .unwrap();
+        let find = |team: i64, uuid| {
+            let db = &db;
+            async move {
+                db.find_charger(&Reach::teams(vec![team]), uuid)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        let one = find(team1, c1.uuid).await;
+        assert_eq!(one.connection_status, Online, "the last report wins");
+        assert_eq!(
+            (one.last_connection_at, one.last_disconnection_at),
+            (Some(at(7)), Some(at(5)))
+        );
+        assert_eq!(one.boot.as_ref().map(|b| b.vendor.as_str()), Some("Alpha"));
+        assert_eq!(
+            one.boot
+                .as_ref()
+                .and_then(|b| b.charge_point_serial_number.as_deref()),
+            Some("Alpha-1")
+        );
+        assert_eq!(one.last_boot_at, Some(at(3)));
+        assert_eq!(one.registration_status.as_deref(), Some("accepted"));
+        assert_eq!(one.ocpp_version.as_deref(), Some("ocpp1.6"));
+
+        let two = find(team2, c2.uuid).await;
+        assert_eq!(two.boot.as_ref().map(|b| b.vendor.as_str()), Some("Beta"));
+        assert_eq!(
+            two.registration_status, c2.registration_status,
+            "a boot that does not accept the registration leaves it"
+        );
+        assert_eq!(two.connection_status, Online);
+        assert_eq!(
+            (two.last_connection_at, two.last_disconnection_at),
+            (Some(at(6)), None)
+        );
+
+        let three = find(team3, c3.uuid).await;
+        assert_eq!(three.connection_status, Offline);
+        assert_eq!(
+            (three.last_connection_at, three.last_disconnection_at),
+            (None, Some(at(4)))
+        );
+        assert_eq!(three.last_boot_at, None, "no boot, no boot time");
+        assert_eq!(
+            three.ocpp_version, c3.ocpp_version,
+            "no version given, none changed"
+        );
+    }
+}
