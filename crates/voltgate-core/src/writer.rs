@@ -225,7 +225,8 @@ async fn log_lane(
     let mut held: HashMap<i64, Held> = HashMap::new();
     let mut held_items = 0;
     let mut stopping = false;
-    let mut closed = false;
+    // The channel is empty for good: closed, or emptied after the stop.
+    let mut drained = false;
     let mut round: i64 = 0;
     loop {
         let deadline = tokio::time::Instant::now() + LOG_LINGER;
@@ -233,13 +234,15 @@ async fn log_lane(
         // enough (a database that cannot keep up slows the senders, as on the other lane).
         while held_items < MAX_BATCH * LOG_HOLD_ROUNDS as usize {
             let next = if stopping {
-                rx.try_recv().ok()
+                let next = rx.try_recv().ok();
+                drained = next.is_none();
+                next
             } else {
                 tokio::select! {
                     item = tokio::time::timeout_at(deadline, rx.recv()) => match item {
                         Ok(Some(item)) => Some(item),
                         Ok(None) => {
-                            closed = true;
+                            drained = true;
                             None
                         }
                         Err(_) => None,
@@ -251,21 +254,23 @@ async fn log_lane(
                 }
             };
             let Some(next) = next else { break };
-            let charger = match &next.0 {
+            let charger_id = match &next.0 {
                 BatchItem::Log(entry) => entry.charger_id,
                 _ => 0,
             };
-            let charger = held.entry(charger).or_default();
+            let charger = held.entry(charger_id).or_default();
             charger.frames.push(next);
             charger.grew = true;
             held_items += 1;
         }
-        let last = stopping || closed;
+        // Once stopping, everything held goes each round; the lane ends when nothing is left.
+        let flush_all = stopping || drained;
+        let last = drained;
         let slice = round.rem_euclid(LOG_HOLD_ROUNDS);
         round += 1;
         let mut batch = Vec::new();
         held.retain(|charger, Held { frames, grew }| {
-            let due = last || !*grew || charger.rem_euclid(LOG_HOLD_ROUNDS) == slice;
+            let due = flush_all || !*grew || charger.rem_euclid(LOG_HOLD_ROUNDS) == slice;
             let take = if due {
                 frames.len()
             } else {
@@ -589,6 +594,20 @@ mod tests {
             _ = writer => panic!("the writer stopped while its senders were alive"),
             () = load => {}
         }
+    }
+
+    #[tokio::test]
+    async fn a_stop_writes_everything_queued_even_beyond_what_the_lane_holds_at_once() {
+        let store = Refusing::default();
+        let metrics = Metrics::default();
+        let queued = MAX_BATCH * LOG_HOLD_ROUNDS as usize + 5_000;
+        let (sender, rx, logs_rx) = channels(queued);
+        for i in 0..queued {
+            sender.send(log(i as i64 % 500)).await;
+        }
+        // Stopped before the lane ran: it drains the channel in more than one round.
+        run_lanes(rx, logs_rx, std::future::ready(()), &store, &metrics).await;
+        assert_eq!(store.log_frames(), queued);
     }
 
     /// Half the time a charger's frames may be held: full rows must be written sooner.
