@@ -259,6 +259,11 @@ impl<T> Outcome<T> {
     }
 }
 
+/// The most frames of one charger a store keeps in one row of its message log (the log's frame
+/// ids are row id × 64 + position). The writer's log lane writes a busy charger's held frames
+/// as soon as they fill a row.
+pub const LOG_FRAMES_PER_ROW: usize = 64;
+
 /// Writes that may be batched: the hot path (meter values, logs, heartbeats, status, boots,
 /// registrations, transaction starts and stops).
 #[derive(Debug)]

@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::StoreError;
 use crate::metrics::Metrics;
-use crate::store::{BatchItem, ReportStore, Store};
+use crate::store::{BatchItem, ReportStore, Store, LOG_FRAMES_PER_ROW};
 
 /// How many items one database transaction carries at most.
 pub const MAX_BATCH: usize = 4096;
@@ -38,10 +38,6 @@ pub const LOG_LINGER: std::time::Duration = std::time::Duration::from_millis(100
 /// per round made the log's index writes (a page per row) ten times fewer, and the slices keep
 /// every commit about the same size.
 pub const LOG_HOLD_ROUNDS: i64 = 10;
-
-/// Frames per row of the log (the store's chunk size): a charger's held frames are written as
-/// soon as they fill a row.
-pub const LOG_ROW_FRAMES: usize = 64;
 
 type Done = oneshot::Sender<Result<(), StoreError>>;
 
@@ -214,7 +210,7 @@ struct Held {
 }
 
 /// The log lane: rounds of [`LOG_LINGER`], each collecting what arrived and writing the held
-/// frames of the chargers that are due ([`LOG_HOLD_ROUNDS`], [`LOG_ROW_FRAMES`]); everything
+/// frames of the chargers that are due ([`LOG_HOLD_ROUNDS`], [`LOG_FRAMES_PER_ROW`]); everything
 /// held is written when the lane stops.
 async fn log_lane(
     mut rx: Receiver,
@@ -265,7 +261,6 @@ async fn log_lane(
         }
         // Once stopping, everything held goes each round; the lane ends when nothing is left.
         let flush_all = stopping || drained;
-        let last = drained;
         let slice = round.rem_euclid(LOG_HOLD_ROUNDS);
         round += 1;
         let mut batch = Vec::new();
@@ -274,7 +269,7 @@ async fn log_lane(
             let take = if due {
                 frames.len()
             } else {
-                frames.len() / LOG_ROW_FRAMES * LOG_ROW_FRAMES
+                frames.len() / LOG_FRAMES_PER_ROW * LOG_FRAMES_PER_ROW
             };
             batch.extend(frames.drain(..take));
             *grew = false;
@@ -284,7 +279,7 @@ async fn log_lane(
         if !batch.is_empty() {
             write(store, metrics, &mut batch).await;
         }
-        if last {
+        if drained {
             break;
         }
     }
@@ -548,12 +543,12 @@ mod tests {
             // Two busy chargers with neighbouring ids (one of them is not in the first slices):
             // a full row each, then a frame every 20 ms, so neither is ever quiet.
             for c in [7, 8] {
-                for _ in 0..LOG_ROW_FRAMES {
+                for _ in 0..LOG_FRAMES_PER_ROW {
                     sender.send(log(c)).await;
                 }
             }
             let deadline = std::time::Instant::now() + hold_half();
-            while store.log_frames() < 2 * LOG_ROW_FRAMES {
+            while store.log_frames() < 2 * LOG_FRAMES_PER_ROW {
                 assert!(
                     std::time::Instant::now() < deadline,
                     "full rows were held: {:?}",

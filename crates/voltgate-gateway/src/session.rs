@@ -329,6 +329,7 @@ impl Session {
                 tracing::info!(%reason, "ignored a message from the charger");
                 self.count("<malformed>", "ignored");
             }
+            // `on_text` handles calls and passes everything else here.
             Ok(Frame::Call(_)) => {}
             Ok(Frame::CallResult(result)) => {
                 self.on_result(result.id.as_str(), Ok(result.payload), text.to_string(), 3)

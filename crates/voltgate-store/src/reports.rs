@@ -147,7 +147,7 @@ fn readings_of<'a>(samples: &[&'a MeterSample]) -> Vec<Vec<&'a MeterSample>> {
 }
 
 /// The most frames one `ocpp_log_chunks` row holds (the view numbers them `id * 64 + i`).
-const FRAMES_PER_CHUNK: usize = 64;
+const FRAMES_PER_CHUNK: usize = voltgate_core::store::LOG_FRAMES_PER_ROW;
 
 /// A batch's log entries grouped per charger, each group in arrival order and at most
 /// [`FRAMES_PER_CHUNK`] long; groups ordered by their first entry, so a charger's groups follow

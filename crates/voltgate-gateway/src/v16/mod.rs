@@ -44,9 +44,8 @@ pub(crate) type HandlerResult = Result<Value, HandlerError>;
 pub(crate) enum Incoming {
     /// Parsed already, because the frame took the slow path (`parse_frame`).
     Parsed(Value),
-    /// Still text (`parse_call_text`), decoded straight into its type. A copy of the payload,
-    /// not a share of the frame: a share would keep the connection's read buffer from being
-    /// reused (2 KiB more per connected charger after a boot storm).
+    /// Still text (`parse_call_text`): the payload's part of the frame, decoded straight into
+    /// its type.
     Text(Box<str>),
 }
 
