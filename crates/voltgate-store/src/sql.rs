@@ -65,6 +65,9 @@ impl From<bool> for Arg {
 pub(crate) struct Sql {
     pub text: String,
     pub args: Vec<Arg>,
+    /// Planned at each execution instead of prepared once per connection (see
+    /// [`Sql::plan_each_time`]).
+    one_off: bool,
 }
 
 impl Sql {
@@ -72,7 +75,18 @@ impl Sql {
         Self {
             text: text.to_owned(),
             args: Vec::new(),
+            one_off: false,
         }
+    }
+
+    /// Has [`Sql::execute_on`] plan the statement with its values at every execution rather than
+    /// prepare it once per connection. For joins whose best plan depends on a table that grows
+    /// while the connection lives: PostgreSQL caches a generic plan of a prepared statement after
+    /// five executions and keeps it, so a plan made on an almost empty table (a sequential scan)
+    /// would stay in use on a large one.
+    pub fn plan_each_time(&mut self) -> &mut Self {
+        self.one_off = true;
+        self
     }
 
     pub fn push(&mut self, text: &str) -> &mut Self {
@@ -95,6 +109,12 @@ impl Sql {
         self.text.push('$');
         self.text.push_str(&self.args.len().to_string());
         self
+    }
+
+    /// The number of the placeholder bound last (`$n`), for PostgreSQL text that names a value
+    /// twice.
+    pub fn last_placeholder(&self) -> usize {
+        self.args.len()
     }
 
     /// Appends `column IN ($a, $b, ...)`, or a false condition for an empty list.
@@ -153,6 +173,7 @@ impl Sql {
     ) -> Result<(), StoreError> {
         let text = self.text_for(backend);
         bind_all(sqlx::query(&text), &self.args)
+            .persistent(!self.one_off)
             .execute(conn)
             .await
             .map_err(db_err)?;

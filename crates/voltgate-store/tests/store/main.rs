@@ -583,3 +583,86 @@ async fn connections_and_boots_of_many_chargers_in_one_batch_keep_each_chargers_
         );
     }
 }
+
+#[tokio::test]
+async fn a_batch_writes_only_the_charger_columns_its_reports_set() {
+    for db in databases().await {
+        let (team, c) = charger(&db).await;
+        let at = |second: i64| datetime!(2025-03-03 08:00 UTC) + time::Duration::seconds(second);
+        let boot = |serial: Option<&str>, second, accept_registration| BatchItem::Boot {
+            charger_id: c.id,
+            info: voltgate_core::model::BootInfo {
+                vendor: "Alpha".into(),
+                model: "M".into(),
+                charge_point_serial_number: serial.map(str::to_owned),
+                charge_box_serial_number: None,
+                firmware_version: Some("1.0".into()),
+                iccid: None,
+                imsi: None,
+                meter_type: None,
+                meter_serial_number: None,
+            },
+            ocpp_version: "ocpp1.6".into(),
+            at: at(second),
+            accept_registration,
+        };
+        let reload = || async {
+            db.find_charger(&Reach::teams(vec![team]), c.uuid)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        // An accepted boot, then one that does not accept, in one batch: still accepted.
+        db.write_batch(&[boot(Some("S-1"), 1, true), boot(Some("S-2"), 2, false)])
+            .await
+            .unwrap();
+        let after_boots = reload().await;
+        assert_eq!(after_boots.registration_status.as_deref(), Some("accepted"));
+        assert_eq!(
+            after_boots
+                .boot
+                .as_ref()
+                .and_then(|b| b.charge_point_serial_number.as_deref()),
+            Some("S-2"),
+            "the later boot of the batch wins"
+        );
+
+        // A batch with only a connection report keeps the boot data and the boot time.
+        db.write_batch(&[BatchItem::Connection {
+            charger_id: c.id,
+            status: ConnectionStatus::Offline,
+            ocpp_version: None,
+            at: at(3),
+        }])
+        .await
+        .unwrap();
+        let offline = reload().await;
+        assert_eq!(offline.connection_status, ConnectionStatus::Offline);
+        assert_eq!(offline.last_disconnection_at, Some(at(3)));
+        assert_eq!(offline.last_boot_at, Some(at(2)));
+        assert_eq!(
+            offline
+                .boot
+                .as_ref()
+                .map(|b| (b.vendor.as_str(), b.charge_point_serial_number.as_deref())),
+            Some(("Alpha", Some("S-2")))
+        );
+        assert_eq!(offline.ocpp_version.as_deref(), Some("ocpp1.6"));
+
+        // A later boot without a serial number clears it; the connection columns stay.
+        db.write_batch(&[boot(None, 4, false)]).await.unwrap();
+        let rebooted = reload().await;
+        assert_eq!(
+            rebooted
+                .boot
+                .as_ref()
+                .map(|b| b.charge_point_serial_number.as_deref()),
+            Some(None),
+            "a boot's NULL is written, not skipped"
+        );
+        assert_eq!(rebooted.last_boot_at, Some(at(4)));
+        assert_eq!(rebooted.connection_status, ConnectionStatus::Offline);
+        assert_eq!(rebooted.last_disconnection_at, Some(at(3)));
+        assert_eq!(rebooted.registration_status.as_deref(), Some("accepted"));
+    }
+}
