@@ -40,6 +40,24 @@ fn fixed_chunks<T>(mut items: &[T]) -> Vec<&[T]> {
     out
 }
 
+/// The chunks of a statement of the reports batch that is built for its rows each time
+/// ([`Sql::plan_each_time`] on PostgreSQL): there, one statement per [`CHUNK_SIZES`]`[0]` rows,
+/// of any size, as nothing is prepared and each statement is a round trip; SQLite keeps its
+/// prepared statements, so it gets the fixed sizes.
+fn chunks_each_time<T>(backend: crate::Backend, items: &[T]) -> Vec<&[T]> {
+    match backend {
+        crate::Backend::Postgres => items.chunks(CHUNK_SIZES[0]).collect(),
+        crate::Backend::Sqlite => fixed_chunks(items),
+    }
+}
+
+/// Ends a statement chunked by [`chunks_each_time`].
+fn each_time(sql: &mut Sql, backend: crate::Backend) {
+    if backend == crate::Backend::Postgres {
+        sql.plan_each_time();
+    }
+}
+
 pub(crate) fn card_from_row(r: &AnyRow) -> StoreResult<Card> {
     Ok(Card {
         id: r.i64("id")?,
@@ -377,7 +395,7 @@ async fn insert_registrations(
     chargers: &[&NewCharger],
 ) -> StoreResult<()> {
     let now = micros(OffsetDateTime::now_utc());
-    for chunk in fixed_chunks(chargers) {
+    for chunk in chunks_each_time(backend, chargers) {
         let mut sql = Sql::new(
             "INSERT INTO chargers (uuid, team_id, site_id, identity, reference, password_hash, pincode, \
              license_smart, license_pro, created_at, updated_at, boot_policy) VALUES ",
@@ -410,6 +428,7 @@ async fn insert_registrations(
                 .push(")");
         }
         sql.push(" ON CONFLICT (identity) DO NOTHING");
+        each_time(&mut sql, backend);
         sql.execute_on(tx, backend).await?;
     }
     Ok(())
@@ -492,7 +511,7 @@ async fn update_chargers(
          FROM (VALUES ",
         BOOT_COLUMNS.len() + 7
     ));
-    for chunk in fixed_chunks(patches) {
+    for chunk in chunks_each_time(backend, patches) {
         let mut sql = Sql::new(&set);
         let mut ids = Vec::with_capacity(chunk.len());
         for (i, (charger_id, p)) in chunk.iter().enumerate() {
@@ -546,8 +565,8 @@ async fn update_chargers(
 /// rowid; its placeholders must appear once each, so it gets no list.
 fn end_charger_update(sql: &mut Sql, backend: crate::Backend, ids: &[usize]) {
     sql.push(") AS v WHERE chargers.id = v.column1");
+    each_time(sql, backend);
     if backend == crate::Backend::Postgres {
-        sql.plan_each_time();
         sql.push(" AND chargers.id IN (");
         for (i, n) in ids.iter().enumerate() {
             sql.push(if i == 0 { "$" } else { ", $" })
@@ -592,7 +611,7 @@ async fn insert_statuses(
         .map(|i| reports[i])
         .partition(|(_, r)| r.connector_id == 0);
     let now = micros(OffsetDateTime::now_utc());
-    for chunk in fixed_chunks(&chargers) {
+    for chunk in chunks_each_time(backend, &chargers) {
         let mut sql = Sql::new(
             "UPDATE chargers SET status = v.column2, error = v.column3, error_info = v.column4, \
              vendor_id = v.column5, vendor_error_code = v.column6, updated_at = v.column7 FROM (VALUES ",
@@ -608,7 +627,7 @@ async fn insert_statuses(
         end_charger_update(&mut sql, backend, &ids);
         sql.execute_on(tx, backend).await?;
     }
-    for chunk in fixed_chunks(&connectors) {
+    for chunk in chunks_each_time(backend, &connectors) {
         let mut sql = Sql::new(
             "INSERT INTO connectors (charger_id, connector_id, status, error, error_info, vendor_id, \
              vendor_error_code, status_at, created_at, updated_at) VALUES ",
@@ -634,6 +653,7 @@ async fn insert_statuses(
              vendor_error_code = excluded.vendor_error_code, status_at = excluded.status_at, \
              updated_at = excluded.updated_at",
         );
+        each_time(&mut sql, backend);
         sql.execute_on(tx, backend).await?;
     }
     Ok(())

@@ -666,3 +666,81 @@ async fn a_batch_writes_only_the_charger_columns_its_reports_set() {
         assert_eq!(rebooted.registration_status.as_deref(), Some("accepted"));
     }
 }
+
+#[tokio::test]
+async fn batches_larger_than_one_statement_write_every_charger() {
+    // More chargers than one multi-row statement carries (256): registrations, connection and
+    // boot reports, and statuses of the chargers and their connectors each span statements.
+    const N: usize = 300;
+    for db in databases().await {
+        let (team_id, _) = charger(&db).await;
+        let prefix = format!("CP-many-{}-", &Uuid::new_v4().simple().to_string()[..8]);
+        let registrations: Vec<BatchItem> = (0..N)
+            .map(|i| {
+                BatchItem::Register(NewCharger {
+                    team_id,
+                    site_id: None,
+                    uuid: Uuid::new_v4(),
+                    identity: format!("{prefix}{i}"),
+                    reference: None,
+                    password_hash: None,
+                    pincode: "123456".into(),
+                    license_smart: false,
+                    license_pro: false,
+                    boot_policy: None,
+                })
+            })
+            .collect();
+        db.write_batch(&registrations).await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..N {
+            let found = db
+                .find_charger_by_identity(&format!("{prefix}{i}"))
+                .await
+                .unwrap();
+            ids.push(found.expect("every registration is written").id);
+        }
+        let at = datetime!(2025-04-04 10:00 UTC);
+        let status = |connector_id, status: &str| StatusReport {
+            connector_id,
+            status: status.into(),
+            error_code: "NoError".into(),
+            info: None,
+            vendor_id: None,
+            vendor_error_code: None,
+            timestamp: at,
+        };
+        let mut reports = Vec::new();
+        for &charger_id in &ids {
+            reports.push(BatchItem::Connection {
+                charger_id,
+                status: ConnectionStatus::Online,
+                ocpp_version: Some("ocpp1.6".into()),
+                at,
+            });
+            reports.push(BatchItem::Status {
+                charger_id,
+                report: status(0, "Available"),
+            });
+            reports.push(BatchItem::Status {
+                charger_id,
+                report: status(1, "Preparing"),
+            });
+        }
+        db.write_batch(&reports).await.unwrap();
+        let connectors = db.list_connectors(&ids).await.unwrap();
+        assert_eq!(connectors.len(), N, "one connector row per charger");
+        assert!(connectors
+            .iter()
+            .all(|c| c.status.as_deref() == Some("Preparing")));
+        for i in [0, 255, 256, N - 1] {
+            let c = db
+                .find_charger_by_identity(&format!("{prefix}{i}"))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(c.connection_status, ConnectionStatus::Online, "charger {i}");
+            assert_eq!(c.status.as_deref(), Some("Available"), "charger {i}");
+        }
+    }
+}
