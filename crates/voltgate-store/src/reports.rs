@@ -40,21 +40,14 @@ fn fixed_chunks<T>(mut items: &[T]) -> Vec<&[T]> {
     out
 }
 
-/// The chunks of a statement of the reports batch that is built for its rows each time
-/// ([`Sql::plan_each_time`] on PostgreSQL): there, one statement per [`CHUNK_SIZES`]`[0]` rows,
-/// of any size, as nothing is prepared and each statement is a round trip; SQLite keeps its
-/// prepared statements, so it gets the fixed sizes.
-fn chunks_each_time<T>(backend: crate::Backend, items: &[T]) -> Vec<&[T]> {
+/// The chunks of a charger UPDATE that [`end_charger_update`] ends: on PostgreSQL, which plans
+/// those at each execution (nothing is gained by a few fixed sizes there), one statement per
+/// [`CHUNK_SIZES`]`[0]` rows, as each statement is a round trip (a batch of 87 rows took six:
+/// 64, 16, 4, 1, 1, 1); SQLite keeps its prepared statements, so it gets the fixed sizes.
+fn charger_update_chunks<T>(backend: crate::Backend, items: &[T]) -> Vec<&[T]> {
     match backend {
         crate::Backend::Postgres => items.chunks(CHUNK_SIZES[0]).collect(),
         crate::Backend::Sqlite => fixed_chunks(items),
-    }
-}
-
-/// Ends a statement chunked by [`chunks_each_time`].
-fn each_time(sql: &mut Sql, backend: crate::Backend) {
-    if backend == crate::Backend::Postgres {
-        sql.plan_each_time();
     }
 }
 
@@ -395,7 +388,7 @@ async fn insert_registrations(
     chargers: &[&NewCharger],
 ) -> StoreResult<()> {
     let now = micros(OffsetDateTime::now_utc());
-    for chunk in chunks_each_time(backend, chargers) {
+    for chunk in fixed_chunks(chargers) {
         let mut sql = Sql::new(
             "INSERT INTO chargers (uuid, team_id, site_id, identity, reference, password_hash, pincode, \
              license_smart, license_pro, created_at, updated_at, boot_policy) VALUES ",
@@ -428,7 +421,6 @@ async fn insert_registrations(
                 .push(")");
         }
         sql.push(" ON CONFLICT (identity) DO NOTHING");
-        each_time(&mut sql, backend);
         sql.execute_on(tx, backend).await?;
     }
     Ok(())
@@ -511,7 +503,7 @@ async fn update_chargers(
          FROM (VALUES ",
         BOOT_COLUMNS.len() + 7
     ));
-    for chunk in chunks_each_time(backend, patches) {
+    for chunk in charger_update_chunks(backend, patches) {
         let mut sql = Sql::new(&set);
         let mut ids = Vec::with_capacity(chunk.len());
         for (i, (charger_id, p)) in chunk.iter().enumerate() {
@@ -561,12 +553,13 @@ async fn update_chargers(
 /// hash-joined the VALUES with a sequential scan of every charger for every chunk however large
 /// the table grew (seen with `auto_explain`: a 16-row chunk of statuses took 1.1–2.5 ms on 10,000
 /// chargers, 0.25 ms planned each time); without the list even a fresh plan scans the whole
-/// table for a 256-row chunk. SQLite plans the join per execution and looks each id up by its
-/// rowid; its placeholders must appear once each, so it gets no list.
+/// table for a 256-row chunk. SQLite's plan scans the VALUES and looks each id up by its rowid
+/// whatever the table's size (`EXPLAIN QUERY PLAN` on an empty table); its placeholders must
+/// appear once each, so it gets no list.
 fn end_charger_update(sql: &mut Sql, backend: crate::Backend, ids: &[usize]) {
     sql.push(") AS v WHERE chargers.id = v.column1");
-    each_time(sql, backend);
     if backend == crate::Backend::Postgres {
+        sql.plan_each_time();
         sql.push(" AND chargers.id IN (");
         for (i, n) in ids.iter().enumerate() {
             sql.push(if i == 0 { "$" } else { ", $" })
@@ -611,7 +604,7 @@ async fn insert_statuses(
         .map(|i| reports[i])
         .partition(|(_, r)| r.connector_id == 0);
     let now = micros(OffsetDateTime::now_utc());
-    for chunk in chunks_each_time(backend, &chargers) {
+    for chunk in charger_update_chunks(backend, &chargers) {
         let mut sql = Sql::new(
             "UPDATE chargers SET status = v.column2, error = v.column3, error_info = v.column4, \
              vendor_id = v.column5, vendor_error_code = v.column6, updated_at = v.column7 FROM (VALUES ",
@@ -627,7 +620,7 @@ async fn insert_statuses(
         end_charger_update(&mut sql, backend, &ids);
         sql.execute_on(tx, backend).await?;
     }
-    for chunk in chunks_each_time(backend, &connectors) {
+    for chunk in fixed_chunks(&connectors) {
         let mut sql = Sql::new(
             "INSERT INTO connectors (charger_id, connector_id, status, error, error_info, vendor_id, \
              vendor_error_code, status_at, created_at, updated_at) VALUES ",
@@ -653,7 +646,6 @@ async fn insert_statuses(
              vendor_error_code = excluded.vendor_error_code, status_at = excluded.status_at, \
              updated_at = excluded.updated_at",
         );
-        each_time(&mut sql, backend);
         sql.execute_on(tx, backend).await?;
     }
     Ok(())
