@@ -129,8 +129,9 @@ pub trait LoadStore: Send + Sync {
     /// Detaches it; false when it was not attached to that circuit.
     async fn detach_charger(&self, circuit_id: i64, charger_id: i64) -> StoreResult<bool>;
 
-    /// The site a charger is attached to, if any.
-    async fn site_of_charger(&self, charger_id: i64) -> StoreResult<Option<i64>>;
+    /// The site each of the chargers is attached to, if any; a charger that does not exist is
+    /// left out.
+    async fn sites_of_chargers(&self, charger_ids: &[i64]) -> StoreResult<Vec<(i64, Option<i64>)>>;
     /// A site by id, whoever owns it (the load controller acts for the system, not a caller).
     async fn site_by_id(&self, site_id: i64) -> StoreResult<Option<crate::model::Site>>;
 

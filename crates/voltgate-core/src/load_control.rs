@@ -642,6 +642,7 @@ impl LoadController {
             }
             let now = tokio::time::Instant::now();
             site_cache.retain(|_, (_, at)| now.duration_since(*at) < Duration::from_secs(30));
+            let mut chargers = Vec::new();
             for event in events {
                 let charger = match event {
                     Event::Site(id) => {
@@ -657,20 +658,34 @@ impl LoadController {
                     self.sent().remove(&charger);
                     site_cache.remove(&charger);
                 }
-                let site = match site_cache.get(&charger) {
-                    Some((site, _)) => *site,
-                    None => match self.store.site_of_charger(charger).await {
-                        Ok(site) => {
+                chargers.push(charger);
+            }
+            // The sites of the chargers not cached, in one query (a boot storm brings thousands
+            // of chargers online within one debounce).
+            let unknown: std::collections::BTreeSet<i64> = chargers
+                .iter()
+                .copied()
+                .filter(|c| !site_cache.contains_key(c))
+                .collect();
+            if !unknown.is_empty() {
+                let unknown: Vec<i64> = unknown.into_iter().collect();
+                match self.store.sites_of_chargers(&unknown).await {
+                    Ok(found) => {
+                        let found: HashMap<i64, Option<i64>> = found.into_iter().collect();
+                        for charger in unknown {
+                            let site = found.get(&charger).copied().flatten();
                             site_cache.insert(charger, (site, now));
-                            site
                         }
-                        Err(error) => {
-                            tracing::warn!(%error, "load control: could not find a charger's site");
-                            None
-                        }
-                    },
-                };
-                sites.extend(site);
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, chargers = unknown.len(), "load control: could not find the chargers' sites");
+                    }
+                }
+            }
+            for charger in chargers {
+                if let Some((site, _)) = site_cache.get(&charger) {
+                    sites.extend(*site);
+                }
             }
             for site_id in sites {
                 if !busy

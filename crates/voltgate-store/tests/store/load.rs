@@ -62,6 +62,27 @@ async fn load_settings_circuits_and_latest_readings_round_trip() {
             db.load_settings(site.id).await.unwrap(),
             LoadSettings::default()
         );
+        // The load controller finds many chargers' sites in one query: one on the site, one
+        // on none, and an id that is no charger (left out).
+        let (_, elsewhere) = charger(&db).await;
+        db.update_charger(
+            c.id,
+            ChargerPatch {
+                site_id: Some(Some(site.id)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut sites = db
+            .sites_of_chargers(&[elsewhere.id, c.id, i64::MAX])
+            .await
+            .unwrap();
+        sites.sort_unstable();
+        let mut want = vec![(c.id, Some(site.id)), (elsewhere.id, None)];
+        want.sort_unstable();
+        assert_eq!(sites, want);
+        assert!(db.sites_of_chargers(&[]).await.unwrap().is_empty());
         // NULL floats alternate with real ones (the prepared-statement trap on PostgreSQL).
         for round in 0..2 {
             let s = LoadSettings {
