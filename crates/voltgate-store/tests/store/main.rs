@@ -487,6 +487,33 @@ async fn the_last_status_of_a_connector_in_a_batch_wins() {
     }
 }
 
+/// A BootNotification report of model "M", firmware 1.0, with `vendor` and `serial`.
+fn boot_item(
+    charger_id: i64,
+    vendor: &str,
+    serial: Option<String>,
+    at: time::OffsetDateTime,
+    accept_registration: bool,
+) -> BatchItem {
+    BatchItem::Boot {
+        charger_id,
+        info: voltgate_core::model::BootInfo {
+            vendor: vendor.into(),
+            model: "M".into(),
+            charge_point_serial_number: serial,
+            charge_box_serial_number: None,
+            firmware_version: Some("1.0".into()),
+            iccid: None,
+            imsi: None,
+            meter_type: None,
+            meter_serial_number: None,
+        },
+        ocpp_version: "ocpp1.6".into(),
+        at,
+        accept_registration,
+    }
+}
+
 #[tokio::test]
 async fn connections_and_boots_of_many_chargers_in_one_batch_keep_each_chargers_order() {
     for db in databases().await {
@@ -501,22 +528,9 @@ async fn connections_and_boots_of_many_chargers_in_one_batch_keep_each_chargers_
                 ocpp_version: version.map(str::to_owned),
                 at: at(second),
             };
-        let boot = |charger_id: i64, vendor: &str, second, accept_registration| BatchItem::Boot {
-            charger_id,
-            info: voltgate_core::model::BootInfo {
-                vendor: vendor.into(),
-                model: "M".into(),
-                charge_point_serial_number: Some(format!("{vendor}-1")),
-                charge_box_serial_number: None,
-                firmware_version: Some("1.0".into()),
-                iccid: None,
-                imsi: None,
-                meter_type: None,
-                meter_serial_number: None,
-            },
-            ocpp_version: "ocpp1.6".into(),
-            at: at(second),
-            accept_registration,
+        let boot = |charger_id: i64, vendor: &str, second, accept_registration| {
+            let serial = Some(format!("{vendor}-1"));
+            boot_item(charger_id, vendor, serial, at(second), accept_registration)
         };
         use ConnectionStatus::{Offline, Online};
         // Interleaved as chargers would send them: each charger's reports must end as its own
@@ -589,22 +603,9 @@ async fn a_batch_writes_only_the_charger_columns_its_reports_set() {
     for db in databases().await {
         let (team, c) = charger(&db).await;
         let at = |second: i64| datetime!(2025-03-03 08:00 UTC) + time::Duration::seconds(second);
-        let boot = |serial: Option<&str>, second, accept_registration| BatchItem::Boot {
-            charger_id: c.id,
-            info: voltgate_core::model::BootInfo {
-                vendor: "Alpha".into(),
-                model: "M".into(),
-                charge_point_serial_number: serial.map(str::to_owned),
-                charge_box_serial_number: None,
-                firmware_version: Some("1.0".into()),
-                iccid: None,
-                imsi: None,
-                meter_type: None,
-                meter_serial_number: None,
-            },
-            ocpp_version: "ocpp1.6".into(),
-            at: at(second),
-            accept_registration,
+        let boot = |serial: Option<&str>, second, accept_registration| {
+            let serial = serial.map(str::to_owned);
+            boot_item(c.id, "Alpha", serial, at(second), accept_registration)
         };
         let reload = || async {
             db.find_charger(&Reach::teams(vec![team]), c.uuid)
