@@ -430,7 +430,7 @@ async fn insert_registrations(
 /// order: the last report of each kind wins, column by column, as writing them one after the
 /// other would leave the row.
 #[derive(Default)]
-struct ChargerPatch<'a> {
+struct ReportedRow<'a> {
     connection_status: Option<ConnectionStatus>,
     last_connection_at: Option<i64>,
     last_disconnection_at: Option<i64>,
@@ -441,7 +441,7 @@ struct ChargerPatch<'a> {
     accept_registration: bool,
 }
 
-impl<'a> ChargerPatch<'a> {
+impl<'a> ReportedRow<'a> {
     fn connection(&mut self, status: ConnectionStatus, version: Option<&'a str>, at: i64) {
         self.connection_status = Some(status);
         match status {
@@ -482,7 +482,7 @@ const BOOT_COLUMNS: [&str; 9] = [
 async fn update_chargers(
     tx: &mut SqlTx<'_, Any>,
     backend: crate::Backend,
-    patches: &[(i64, ChargerPatch<'_>)],
+    patches: &[(i64, ReportedRow<'_>)],
 ) -> StoreResult<()> {
     let mut set = String::from(
         "UPDATE chargers SET connection_status = COALESCE(v.column2, chargers.connection_status), \
@@ -763,7 +763,7 @@ impl Db {
         // meter values and heartbeats are gathered into multi-row statements (apart from
         // `updated_at` each kind writes columns no other kind writes, so only its own order
         // matters, which the gathering keeps).
-        let mut patches: HashMap<i64, ChargerPatch> = HashMap::new();
+        let mut patches: HashMap<i64, ReportedRow> = HashMap::new();
         for item in items {
             match item {
                 BatchItem::Register(_) => {}
@@ -803,7 +803,7 @@ impl Db {
                 ),
             }
         }
-        let mut patches: Vec<(i64, ChargerPatch)> = patches.into_iter().collect();
+        let mut patches: Vec<(i64, ReportedRow)> = patches.into_iter().collect();
         patches.sort_unstable_by_key(|(id, _)| *id);
         update_chargers(&mut tx, self.backend(), &patches).await?;
         insert_statuses(&mut tx, self.backend(), &statuses).await?;

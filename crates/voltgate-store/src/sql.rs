@@ -111,8 +111,8 @@ impl Sql {
         self
     }
 
-    /// The number of the placeholder bound last (`$n`), for PostgreSQL text that names a value
-    /// twice.
+    /// The number of the placeholder bound last (`$n`; a NULL float is a literal, not a
+    /// placeholder), for PostgreSQL text that names a value twice.
     pub fn last_placeholder(&self) -> usize {
         self.args.len()
     }
