@@ -254,13 +254,24 @@ async fn a_simulated_charger_charges_through_the_simulator_api() {
             .unwrap()
             .iter()
             .all(|f| f["direction"] == "cp_to_csms"));
+        // The page is the charger's 2nd and 3rd frames of the whole log in that direction
+        // (which frame is 2nd is a race: the charger's first StatusNotification and its answer
+        // to the ChangeConfiguration sent once it showed online can cross).
+        let sent: Vec<&Value> = all["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["direction"] == "cp_to_csms")
+            .collect();
         assert!(
-            page["data"][0]["message"]
+            sent[0]["message"]
                 .as_str()
                 .unwrap()
-                .contains("StatusNotification"),
-            "the first frame (skipped) is the BootNotification: {page}"
+                .contains("BootNotification"),
+            "the first frame (skipped) is the BootNotification: {all}"
         );
+        assert_eq!(page["data"][0]["id"], sent[1]["id"], "{page}");
+        assert_eq!(page["data"][1]["id"], sent[2]["id"], "{page}");
         let (_, later) = app
             .get(&format!("/ocpp/chargers/{id}/logs?start_date=2999-01-01"))
             .await;
