@@ -535,11 +535,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_row_of_frames_is_written_without_waiting_for_its_slice() {
-        let store = Refusing::default();
-        let metrics = Metrics::default();
-        let (sender, rx, logs_rx) = channels(1024);
-        let writer = run_lanes(rx, logs_rx, std::future::pending(), &store, &metrics);
-        let load = async {
+        let store = &Refusing::default();
+        alongside_the_writer(store, |sender| async move {
             // Two busy chargers with neighbouring ids (one of them is not in the first slices):
             // a full row each, then a frame every 20 ms, so neither is ever quiet.
             for c in [7, 8] {
@@ -558,20 +555,14 @@ mod tests {
                 sender.send(log(8)).await;
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
-        };
-        tokio::select! {
-            _ = writer => panic!("the writer stopped while its senders were alive"),
-            () = load => {}
-        }
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn a_quiet_chargers_frames_are_not_held() {
-        let store = Refusing::default();
-        let metrics = Metrics::default();
-        let (sender, rx, logs_rx) = channels(1024);
-        let writer = run_lanes(rx, logs_rx, std::future::pending(), &store, &metrics);
-        let load = async {
+        let store = &Refusing::default();
+        alongside_the_writer(store, |sender| async move {
             // A boot: a few frames, then nothing. Charger 7 is not in the first slices.
             for _ in 0..6 {
                 sender.send(log(7)).await;
@@ -584,11 +575,8 @@ mod tests {
                 );
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
-        };
-        tokio::select! {
-            _ = writer => panic!("the writer stopped while its senders were alive"),
-            () = load => {}
-        }
+        })
+        .await;
     }
 
     #[tokio::test]
@@ -603,6 +591,21 @@ mod tests {
         // Stopped before the lane ran: it drains the channel in more than one round.
         run_lanes(rx, logs_rx, std::future::ready(()), &store, &metrics).await;
         assert_eq!(store.log_frames(), queued);
+    }
+
+    /// Runs `load` with a sender while a writer that is never told to stop serves it; the
+    /// writer must not end first.
+    async fn alongside_the_writer<F: std::future::Future<Output = ()>>(
+        store: &Refusing,
+        load: impl FnOnce(BatchSender) -> F,
+    ) {
+        let metrics = Metrics::default();
+        let (sender, rx, logs_rx) = channels(1024);
+        let writer = run_lanes(rx, logs_rx, std::future::pending(), store, &metrics);
+        tokio::select! {
+            _ = writer => panic!("the writer stopped while its senders were alive"),
+            () = load(sender) => {}
+        }
     }
 
     /// Half the time a charger's frames may be held: full rows must be written sooner.
