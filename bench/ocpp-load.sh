@@ -36,6 +36,9 @@
 #   HOLD             seconds the chargers stay connected after the measured phase [2]
 #   KEEP_DATA        1 keeps the data directory and logs [0]
 #   VOLTGATE_BIN     use this binary instead of building target/release/voltgate [""]
+#   SERVER           voltgate | floor [voltgate]: floor runs the example ocpp_floor instead of
+#                    `voltgate serve`: the same WebSocket stack answering every call at once, with
+#                    no decoding, database or log; its CPU per message is the transport's share
 #
 # Example:
 #   COUNT=10000 SCENARIO=metervalues RATE=0.1 DURATION=60 bench/ocpp-load.sh
@@ -56,6 +59,7 @@ SOURCE_ADDRESSES=${SOURCE_ADDRESSES:-$(((COUNT + 24999) / 25000))}
 CONNECTORS=${CONNECTORS:-1}
 HOLD=${HOLD:-2}
 KEEP_DATA=${KEEP_DATA:-0}
+SERVER=${SERVER:-voltgate}
 
 die() { echo "ocpp-load: $*" >&2; exit 1; }
 
@@ -69,6 +73,15 @@ if [[ -z ${VOLTGATE_BIN:-} ]]; then
     cargo build --release -p voltgate
 fi
 [[ -x $BIN ]] || die "$BIN is not an executable"
+case $SERVER in
+voltgate) ;;
+floor)
+    cargo build --release -p voltgate --example ocpp_floor
+    FLOOR_BIN="$REPO/target/release/examples/ocpp_floor"
+    [[ -z $DATABASE_URL ]] || die "SERVER=floor has no database; unset DATABASE_URL"
+    ;;
+*) die "SERVER is voltgate or floor, not $SERVER" ;;
+esac
 
 # --- file descriptors ---------------------------------------------------------------------------
 want=$((COUNT + 4096))
@@ -96,6 +109,9 @@ SERVER_CMD=("$BIN" serve --data-dir "$DATA_DIR/data" --auto-register
     --api-listen 127.0.0.1:0 --ocpp-listen "127.0.0.1:$OCPP_PORT")
 if [[ -n $DATABASE_URL ]]; then
     SERVER_CMD+=(--database-url "$DATABASE_URL")
+fi
+if [[ $SERVER == floor ]]; then
+    SERVER_CMD=("$FLOOR_BIN" "127.0.0.1:$OCPP_PORT")
 fi
 
 SERVER_PID=""
@@ -236,4 +252,4 @@ echo
 echo "summary:  $JSON"
 echo "server:   ${SERVER_CMD[*]//"$DATABASE_URL"/<DATABASE_URL>}"
 echo "sim:      ${SIM_CMD[*]}"
-echo "reproduce: COUNT=$COUNT SCENARIO=$SCENARIO RATE=$RATE DURATION=$DURATION${DATABASE_URL:+ DATABASE_URL=<set>} OCPP_PORT=$OCPP_PORT RAMP=$RAMP CONCURRENCY=$CONCURRENCY SOURCE_ADDRESSES=$SOURCE_ADDRESSES CONNECTORS=$CONNECTORS bench/ocpp-load.sh"
+echo "reproduce: SERVER=$SERVER COUNT=$COUNT SCENARIO=$SCENARIO RATE=$RATE DURATION=$DURATION${DATABASE_URL:+ DATABASE_URL=<set>} OCPP_PORT=$OCPP_PORT RAMP=$RAMP CONCURRENCY=$CONCURRENCY SOURCE_ADDRESSES=$SOURCE_ADDRESSES CONNECTORS=$CONNECTORS bench/ocpp-load.sh"
