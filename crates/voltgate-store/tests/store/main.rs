@@ -670,8 +670,9 @@ async fn a_batch_writes_only_the_charger_columns_its_reports_set() {
 
 #[tokio::test]
 async fn batches_larger_than_one_statement_write_every_charger() {
-    // More chargers than one multi-row statement carries (256): registrations, connection and
-    // boot reports, and statuses of the chargers and their connectors each span statements.
+    // More chargers than 256: registrations and the chargers' own rows (connection reports,
+    // statuses) are written 256 rows a statement, so they span statements; connector statuses
+    // and heartbeats go in one statement of 512 rows, 212 of them padding it skips.
     const N: usize = 300;
     for db in databases().await {
         let (team_id, _) = charger(&db).await;
@@ -727,6 +728,7 @@ async fn batches_larger_than_one_statement_write_every_charger() {
                 charger_id,
                 report: status(1, "Preparing"),
             });
+            reports.push(BatchItem::Heartbeat { charger_id, at });
         }
         db.write_batch(&reports).await.unwrap();
         let connectors = db.list_connectors(&ids).await.unwrap();
@@ -742,6 +744,7 @@ async fn batches_larger_than_one_statement_write_every_charger() {
                 .unwrap();
             assert_eq!(c.connection_status, ConnectionStatus::Online, "charger {i}");
             assert_eq!(c.status.as_deref(), Some("Available"), "charger {i}");
+            assert_eq!(c.last_heartbeat_at, Some(at), "charger {i}");
         }
     }
 }

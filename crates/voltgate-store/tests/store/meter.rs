@@ -542,3 +542,59 @@ async fn message_log_pages_and_date_ranges_match_a_plain_filter() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_batch_of_more_readings_than_one_statement_carries_writes_them_all_in_order() {
+    // 1,100 readings: one statement of 1,024 rows, then 76 in a statement of 128 whose other
+    // rows are padding the statement skips.
+    const N: usize = 1_100;
+    for db in databases().await {
+        let (_, c) = charger(&db).await;
+        let start = datetime!(2025-03-02 00:00 UTC);
+        let readings: Vec<BatchItem> = (0..N)
+            .map(|i| {
+                let at = start + time::Duration::seconds(i as i64);
+                BatchItem::MeterValues(vec![sample(
+                    c.id,
+                    1,
+                    at,
+                    "Energy.Active.Import.Register",
+                    &i.to_string(),
+                )])
+            })
+            .collect();
+        db.write_batch(&readings).await.unwrap();
+
+        let mut read = Vec::new();
+        for page in 1..=(N as u64).div_ceil(100) {
+            let got = db
+                .list_meter_values(&MeterValueQuery {
+                    charger_id: c.id,
+                    page: PageRequest {
+                        page,
+                        per_page: 100,
+                    },
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(
+                got.total, N as u64,
+                "every reading is written, no padding row"
+            );
+            read.extend(
+                got.items
+                    .into_iter()
+                    .map(|m| (m.id, m.sample.value, m.sample.timestamp)),
+            );
+        }
+        let values: Vec<String> = read.iter().map(|r| r.1.clone()).collect();
+        let expected: Vec<String> = (0..N).map(|i| i.to_string()).collect();
+        assert_eq!(values, expected, "readings keep the batch's order");
+        assert!(
+            read.windows(2).all(|w| w[0].0 < w[1].0),
+            "ids rise in that order"
+        );
+        assert_eq!(read[N - 1].2, start + time::Duration::seconds(N as i64 - 1));
+    }
+}
