@@ -913,7 +913,16 @@ impl Db {
                 _ => None,
             })
             .collect();
-        let reports = Gathered::of(items);
+        let mut rest = Statements::default();
+        Gathered::of(items).build(&mut rest, backend);
+        let sequenced = items
+            .iter()
+            .any(|i| matches!(i, BatchItem::Start { .. } | BatchItem::Stop { .. }));
+        if registrations.is_empty() && !sequenced && rest.0.len() <= 1 {
+            // One statement is atomic on its own: no BEGIN and COMMIT, two round trips fewer
+            // (the steady case of a MeterValues load: a batch's readings in one statement).
+            return rest.execute(conn, backend).await;
+        }
         let mut locked = Locked::new();
         let mut tx = sqlx::Connection::begin(conn).await.map_err(db_err)?;
         let mut first = Statements::default();
@@ -934,8 +943,6 @@ impl Db {
                 _ => {}
             }
         }
-        let mut rest = Statements::default();
-        reports.build(&mut rest, backend);
         rest.execute(&mut tx, backend).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(())

@@ -598,3 +598,34 @@ async fn a_batch_of_more_readings_than_one_statement_carries_writes_them_all_in_
         assert_eq!(read[N - 1].2, start + time::Duration::seconds(N as i64 - 1));
     }
 }
+
+#[tokio::test]
+async fn a_batch_written_in_one_statement_is_all_or_nothing() {
+    // Meter values alone are one statement, run without BEGIN and COMMIT: a reading of a charger
+    // that does not exist fails the statement, and the other charger's reading is not written
+    // either (the writer then retries each item on its own).
+    for db in databases().await {
+        let (_, c) = charger(&db).await;
+        let at = datetime!(2025-03-03 00:00 UTC);
+        let reading = |charger_id| {
+            BatchItem::MeterValues(vec![sample(
+                charger_id,
+                1,
+                at,
+                "Energy.Active.Import.Register",
+                "1",
+            )])
+        };
+        let missing = i64::MAX - 7;
+        assert!(db
+            .write_batch(&[reading(c.id), reading(missing)])
+            .await
+            .is_err());
+        assert!(
+            all(&db, c.id, false).await.is_empty(),
+            "nothing of the batch is written"
+        );
+        db.write_batch(&[reading(c.id)]).await.unwrap();
+        assert_eq!(all(&db, c.id, false).await.len(), 1);
+    }
+}
