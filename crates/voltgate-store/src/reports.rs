@@ -68,6 +68,28 @@ fn padded_chunks<T>(items: &[T]) -> Vec<(&[T], usize)> {
         .collect()
 }
 
+/// The type of a padding row's NULL: on PostgreSQL a prepared statement's placeholders keep the
+/// types of their first binding (see [`Sql::bind`] for what a mismatch does), so a padding NULL
+/// has the type of its column's real values.
+#[derive(Clone, Copy)]
+enum Null {
+    Int,
+    Text,
+}
+
+/// Binds one padding row of a [`padded_chunks`] statement: NULLs of the given types.
+fn bind_nulls(sql: &mut Sql, row: &[Null]) {
+    for (i, null) in row.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        match null {
+            Null::Int => sql.bind(None::<i64>),
+            Null::Text => sql.bind(None::<String>),
+        };
+    }
+}
+
 /// The chunks of a charger UPDATE that [`end_charger_update`] ends: on PostgreSQL, which plans
 /// those at each execution (nothing is gained by a few fixed sizes there), one statement per
 /// [`CHUNK_SIZES`]`[0]` rows, as each statement is a round trip (a batch of 87 rows took six:
@@ -158,19 +180,17 @@ fn insert_samples(out: &mut Statements, samples: &[&MeterSample]) {
                         .push(", ")
                         .bind(pack_sampled(r));
                 }
-                None => {
-                    sql.bind(None::<i64>)
-                        .push(", ")
-                        .bind(None::<i64>)
-                        .push(", ")
-                        .bind(None::<i64>)
-                        .push(", ")
-                        .bind(None::<i64>)
-                        .push(", ")
-                        .bind(None::<i64>)
-                        .push(", ")
-                        .bind(None::<String>);
-                }
+                None => bind_nulls(
+                    sql,
+                    &[
+                        Null::Int,
+                        Null::Int,
+                        Null::Int,
+                        Null::Int,
+                        Null::Int,
+                        Null::Text,
+                    ],
+                ),
             }
             sql.push(")");
         }
@@ -680,13 +700,11 @@ fn insert_statuses(
                         .bind(now);
                 }
                 None => {
-                    sql.bind(None::<i64>).push(", ").bind(None::<i64>);
-                    for _ in 0..5 {
-                        sql.push(", ").bind(None::<String>);
-                    }
-                    for _ in 0..3 {
-                        sql.push(", ").bind(None::<i64>);
-                    }
+                    use Null::{Int, Text};
+                    bind_nulls(
+                        sql,
+                        &[Int, Int, Text, Text, Text, Text, Text, Int, Int, Int],
+                    );
                 }
             }
             sql.push(")");
@@ -800,10 +818,13 @@ impl<'a> Gathered<'a> {
             let sql = out.next("UPDATE chargers SET last_heartbeat_at = v.column2 FROM (VALUES ");
             for i in 0..size {
                 sql.push(if i == 0 { "(" } else { ", (" });
-                let (id, at) = chunk
-                    .get(i)
-                    .map_or((None, None), |(id, at)| (Some(*id), Some(*at)));
-                sql.bind(id).push(", ").bind(at).push(")");
+                match chunk.get(i) {
+                    Some((id, at)) => {
+                        sql.bind(*id).push(", ").bind(*at);
+                    }
+                    None => bind_nulls(sql, &[Null::Int, Null::Int]),
+                }
+                sql.push(")");
             }
             sql.push(") AS v WHERE chargers.id = v.column1");
         }
