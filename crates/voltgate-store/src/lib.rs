@@ -56,6 +56,9 @@ pub struct Db {
     /// The batch writer's connections, one per lane, kept between batches (see [`Pinned`]).
     reports_conn: Pinned,
     logs_conn: Pinned,
+    /// SQLite only: told after each batch, so the checkpointer copies the write-ahead log back
+    /// soon after it grew (see [`checkpoint_in_background`]).
+    wrote: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 /// A connection kept for one serial writer instead of taken from the pool for each batch.
@@ -163,15 +166,18 @@ impl Db {
             }
         }
         .map_err(OpenError::Connect)?;
-        if backend == Backend::Sqlite {
-            tokio::spawn(checkpoint_in_background(pool.clone()));
-        }
+        let wrote = (backend == Backend::Sqlite).then(|| {
+            let wrote = std::sync::Arc::new(tokio::sync::Notify::new());
+            tokio::spawn(checkpoint_in_background(pool.clone(), wrote.clone()));
+            wrote
+        });
         Ok(Self {
             pool,
             backend,
             logs_file,
             reports_conn: Pinned::default(),
             logs_conn: Pinned::default(),
+            wrote,
         })
     }
 
@@ -229,18 +235,24 @@ fn logs_file_beside(url: &str) -> Option<String> {
     Some(format!("{stem}-logs.db"))
 }
 
-/// How often SQLite's write-ahead log is copied back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// The shortest time between two checkpoints of SQLite's write-ahead log while batches are
+/// written, and the longest while none are (other writes then wait for the next).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+const CHECKPOINT_IDLE: Duration = Duration::from_secs(5);
 
 /// Checkpoints SQLite's WAL from a connection of its own, so the batch writer's connection does
 /// not stop to copy pages itself (a fifth of its time under a MeterValues load). PASSIVE never
-/// blocks the writer; the `wal_autocheckpoint` of every connection stays as a backstop should
-/// this task fall behind. Ends when the pool is closed.
-async fn checkpoint_in_background(pool: AnyPool) {
-    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// blocks the writer. Under a steady load the writer rarely finds the WAL fully copied when it
+/// starts a transaction, so the WAL is not rewound and grows until the writer's own
+/// `wal_autocheckpoint` (8,192 pages) copies what is left and rewinds it, with the batch
+/// waiting: the shorter the time between these checkpoints, the less is left for the writer
+/// (BENCHMARKS.md, ninth session: every 50 ms instead of every 200 ms took p99 at 20,000
+/// MeterValues/s from 53–61 to 37–41 ms). `wrote` is told after each batch; with none, one
+/// checkpoint every five seconds. Ends when the pool is closed.
+async fn checkpoint_in_background(pool: AnyPool, wrote: std::sync::Arc<tokio::sync::Notify>) {
     loop {
-        tick.tick().await;
+        let _ = tokio::time::timeout(CHECKPOINT_IDLE, wrote.notified()).await;
+        let started = tokio::time::Instant::now();
         if pool.is_closed() {
             break;
         }
@@ -253,6 +265,7 @@ async fn checkpoint_in_background(pool: AnyPool) {
             }
             tracing::warn!(error = %e, "could not checkpoint the SQLite write-ahead log; the next writes will");
         }
+        tokio::time::sleep_until(started + CHECKPOINT_EVERY).await;
     }
 }
 

@@ -903,6 +903,9 @@ impl ReportStore for Db {
             })
             .collect();
         let (written, ()) = tokio::join!(self.write_reports(items), self.write_logs(&logs));
+        if let Some(wrote) = &self.wrote {
+            wrote.notify_one();
+        }
         written
     }
 }

@@ -252,6 +252,55 @@ async fn sqlite_keeps_the_message_log_in_a_file_of_its_own() {
     );
 }
 
+/// What a batch wrote reaches the database files themselves (not only SQLite's write-ahead
+/// logs) soon after, copied back by the background checkpoint that each batch wakes.
+#[tokio::test]
+async fn sqlite_copies_a_batch_back_into_its_files_soon_after_it_is_written() {
+    let url = testing::fresh_sqlite_url();
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let (_, c) = charger(&db).await;
+    let logs_file = db.logs_file().unwrap().to_owned();
+    let main_file = url.trim_start_matches("sqlite://").to_owned();
+    // `immutable=1` reads the file alone, without its write-ahead log.
+    async fn count_in_file(file: &str, table: &str) -> i64 {
+        use sqlx::{Connection, Row};
+        let mut conn = sqlx::AnyConnection::connect(&format!("sqlite://{file}?immutable=1"))
+            .await
+            .unwrap();
+        let n = match sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut conn)
+            .await
+        {
+            Ok(row) => row.try_get::<i64, _>(0).unwrap(),
+            Err(_) => 0, // the table's creation has not reached the file either
+        };
+        conn.close().await.unwrap();
+        n
+    }
+    let at = datetime!(2025-03-01 10:00 UTC);
+    db.write_batch(&[
+        BatchItem::MeterValues(vec![sample(c.id, 1, at, "Power.Active.Import", "7400")]),
+        log_entry(c.id, "MeterValues", "[2,\"m1\",\"MeterValues\",{}]"),
+    ])
+    .await
+    .unwrap();
+    // Well inside the five seconds after which the checkpointer runs without being woken.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let readings = count_in_file(&main_file, "meter_readings").await;
+        let chunks = count_in_file(&logs_file, "ocpp_log_chunks").await;
+        if readings == 1 && chunks == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "after 3 s the files hold {readings} readings and {chunks} log chunks, not 1 and 1"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Migration 9 turns the one-row-per-frame log of either layout before it (in the main file, or
 /// in the log file) into chunks in the log file, keeping every frame and its order.
 #[tokio::test]
