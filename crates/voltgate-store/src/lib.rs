@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 use voltgate_core::store::{HealthStore, StoreResult};
 
 pub use migrate::MIGRATIONS;
@@ -168,7 +168,11 @@ impl Db {
         .map_err(OpenError::Connect)?;
         let wrote = (backend == Backend::Sqlite).then(|| {
             let wrote = std::sync::Arc::new(tokio::sync::Notify::new());
-            tokio::spawn(checkpoint_in_background(pool.clone(), wrote.clone()));
+            tokio::spawn(checkpoint_in_background(
+                pool.clone(),
+                wrote.clone(),
+                logs_file.is_some(),
+            ));
             wrote
         });
         Ok(Self {
@@ -235,10 +239,15 @@ fn logs_file_beside(url: &str) -> Option<String> {
     Some(format!("{stem}-logs.db"))
 }
 
-/// The shortest time between two checkpoints of SQLite's write-ahead log while batches are
-/// written, and the longest while none are (other writes then wait for the next).
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+/// How long the checkpointer waits after a checkpoint before the next, while batches are
+/// written: the short wait while a write-ahead log holds [`WAL_FRAMES_BUSY`] frames or more,
+/// the long one otherwise. With no batch written, it checkpoints every [`CHECKPOINT_IDLE`].
+const CHECKPOINT_BUSY: Duration = Duration::from_millis(50);
+const CHECKPOINT_CALM: Duration = Duration::from_millis(200);
 const CHECKPOINT_IDLE: Duration = Duration::from_secs(5);
+/// A write-ahead log this long (a quarter of `wal_autocheckpoint`) was not rewound lately: the
+/// writer has been busy.
+const WAL_FRAMES_BUSY: i64 = 2048;
 
 /// Checkpoints SQLite's WAL from a connection of its own, so the batch writer's connection does
 /// not stop to copy pages itself (a fifth of its time under a MeterValues load). PASSIVE never
@@ -247,26 +256,50 @@ const CHECKPOINT_IDLE: Duration = Duration::from_secs(5);
 /// `wal_autocheckpoint` (8,192 pages) copies what is left and rewinds it, with the batch
 /// waiting: the shorter the time between these checkpoints, the less is left for the writer
 /// (BENCHMARKS.md, ninth session: every 50 ms instead of every 200 ms took p99 at 20,000
-/// MeterValues/s from 53–61 to 37–41 ms). `wrote` is told after each batch; with none, one
-/// checkpoint every five seconds. Ends when the pool is closed.
-async fn checkpoint_in_background(pool: AnyPool, wrote: std::sync::Arc<tokio::sync::Notify>) {
+/// MeterValues/s from 53–61 to 37–41 ms). Under a light load the WAL is rewound often and each
+/// checkpoint's fsyncs cost more than they save, so it waits longer. `wrote` is told after each
+/// batch. Ends when the pool is closed.
+async fn checkpoint_in_background(
+    pool: AnyPool,
+    wrote: std::sync::Arc<tokio::sync::Notify>,
+    with_logs: bool,
+) {
+    let mut wait = CHECKPOINT_CALM;
     loop {
         let _ = tokio::time::timeout(CHECKPOINT_IDLE, wrote.notified()).await;
         let started = tokio::time::Instant::now();
         if pool.is_closed() {
             break;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
-            if pool.is_closed() {
-                break;
+        match checkpoint(&pool, with_logs).await {
+            Ok(frames) if frames >= WAL_FRAMES_BUSY => wait = CHECKPOINT_BUSY,
+            Ok(_) => wait = CHECKPOINT_CALM,
+            Err(_) if pool.is_closed() => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not checkpoint the SQLite write-ahead log; the next writes will")
             }
-            tracing::warn!(error = %e, "could not checkpoint the SQLite write-ahead log; the next writes will");
         }
-        tokio::time::sleep_until(started + CHECKPOINT_EVERY).await;
+        tokio::time::sleep_until(started + wait).await;
     }
+}
+
+/// One PASSIVE checkpoint of the main file and, when it has one, the log file; returns the
+/// frames in the longer of their write-ahead logs (-1 for a database without one).
+async fn checkpoint(pool: &AnyPool, with_logs: bool) -> Result<i64, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let schemas: &[&str] = if with_logs {
+        &["main", "logs"]
+    } else {
+        &["main"]
+    };
+    let mut frames = -1;
+    for schema in schemas {
+        let row = sqlx::query(&format!("PRAGMA {schema}.wal_checkpoint(PASSIVE)"))
+            .fetch_one(&mut *conn)
+            .await?;
+        frames = frames.max(row.try_get::<i64, _>(1)?);
+    }
+    Ok(frames)
 }
 
 #[async_trait]
