@@ -68,7 +68,9 @@ pub struct Metrics {
     pub batch_writes: AtomicU64,
     pub database_latency: Histogram,
     /// OCPP messages by (action, outcome).
-    ocpp_messages: Mutex<BTreeMap<(String, &'static str), u64>>,
+    /// By action and outcome; the gateway passes a fixed set of action labels (OCPP actions
+    /// and placeholders), so the map stays small whatever chargers send.
+    ocpp_messages: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     /// API requests by (method, status).
     api_requests: Mutex<BTreeMap<(String, u16), u64>>,
 }
@@ -89,13 +91,9 @@ impl Default for Metrics {
 
 impl Metrics {
     /// Counts one OCPP message; outcome is e.g. `ok`, `callerror`, `ignored`.
-    pub fn ocpp_message(&self, action: &str, outcome: &'static str) {
+    pub fn ocpp_message(&self, action: &'static str, outcome: &'static str) {
         let mut map = self.ocpp_messages.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = map.get_mut(&(action.to_owned(), outcome)) {
-            *n += 1;
-        } else {
-            map.insert((action.to_owned(), outcome), 1);
-        }
+        *map.entry((action, outcome)).or_insert(0) += 1;
     }
 
     pub fn api_request(&self, method: &str, status: u16) {

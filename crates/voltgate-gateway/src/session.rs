@@ -575,7 +575,10 @@ impl Session {
     }
 
     fn count(&self, action: &str, outcome: &'static str) {
-        self.gw.inner.metrics.ocpp_message(action, outcome);
+        self.gw
+            .inner
+            .metrics
+            .ocpp_message(metric_label(action), outcome);
     }
 
     /// Builds the log entry now and returns a future that queues it (the future borrows nothing,
@@ -602,6 +605,21 @@ impl Session {
     }
 }
 
+/// The `action` label a message is counted under: an OCPP 1.6 action's name, one of the
+/// session's placeholders, or `<unknown>` for any other name, so that a charger making up action
+/// names cannot add a metric series (and a map entry) for each.
+fn metric_label(action: &str) -> &'static str {
+    if let Some(a) = v16::Action::from_name(action) {
+        return a.as_str();
+    }
+    match action {
+        "<binary>" => "<binary>",
+        "<malformed>" => "<malformed>",
+        "<result>" => "<result>",
+        _ => "<unknown>",
+    }
+}
+
 async fn poll_in_flight(in_flight: &mut Option<InFlight>) -> Reply {
     match in_flight {
         Some(f) => (&mut f.future).await,
@@ -613,5 +631,25 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metric_label;
+
+    #[test]
+    fn metric_labels_are_actions_placeholders_or_unknown() {
+        assert_eq!(metric_label("MeterValues"), "MeterValues");
+        assert_eq!(metric_label("<malformed>"), "<malformed>");
+        assert_eq!(metric_label("<binary>"), "<binary>");
+        assert_eq!(metric_label("<result>"), "<result>");
+        assert_eq!(metric_label("MadeUpAction"), "<unknown>");
+        assert_eq!(
+            metric_label("metervalues"),
+            "<unknown>",
+            "names are case-sensitive"
+        );
+        assert_eq!(metric_label(""), "<unknown>");
     }
 }
