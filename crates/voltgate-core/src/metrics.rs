@@ -67,9 +67,8 @@ pub struct Metrics {
     pub batch_items_written: AtomicU64,
     pub batch_writes: AtomicU64,
     pub database_latency: Histogram,
-    /// OCPP messages by (action, outcome).
-    /// By action and outcome; the gateway passes a fixed set of action labels (OCPP actions
-    /// and placeholders), so the map stays small whatever chargers send.
+    /// OCPP messages by (action, outcome); the gateway passes a fixed set of action labels
+    /// (OCPP actions and placeholders), so the map stays small whatever chargers send.
     ocpp_messages: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     /// API requests by (method, status).
     api_requests: Mutex<BTreeMap<(String, u16), u64>>,
