@@ -145,7 +145,7 @@ impl Db {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                                  PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                                 PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 8192; PRAGMA temp_store = MEMORY;",
+                                 PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384; PRAGMA temp_store = MEMORY;",
                             )
                             .await?;
                             if let Some(attach) = attach {
@@ -245,7 +245,7 @@ fn logs_file_beside(url: &str) -> Option<String> {
 const CHECKPOINT_BUSY: Duration = Duration::from_millis(50);
 const CHECKPOINT_CALM: Duration = Duration::from_millis(200);
 const CHECKPOINT_IDLE: Duration = Duration::from_secs(5);
-/// A write-ahead log this long (a quarter of `wal_autocheckpoint`) was not rewound lately: the
+/// A write-ahead log this long (an eighth of `wal_autocheckpoint`) was not rewound lately: the
 /// writer has been busy.
 const WAL_FRAMES_BUSY: i64 = 2048;
 
@@ -253,12 +253,13 @@ const WAL_FRAMES_BUSY: i64 = 2048;
 /// not stop to copy pages itself (a fifth of its time under a MeterValues load). PASSIVE never
 /// blocks the writer. Under a steady load the writer rarely finds the WAL fully copied when it
 /// starts a transaction, so the WAL is not rewound and grows until the writer's own
-/// `wal_autocheckpoint` (8,192 pages) copies what is left and rewinds it, with the batch
-/// waiting: the shorter the time between these checkpoints, the less is left for the writer
-/// (BENCHMARKS.md, ninth session: every 50 ms instead of every 200 ms took p99 at 20,000
-/// MeterValues/s from 53–61 to 37–41 ms). Under a light load the WAL is rewound often and each
-/// checkpoint's fsyncs cost more than they save, so it waits longer. `wrote` is told after each
-/// batch. Ends when the pool is closed.
+/// `wal_autocheckpoint` (16,384 pages, 64 MiB) copies what is left and rewinds it, with the
+/// batch waiting: the shorter the time between these checkpoints, the less is left for the
+/// writer, and the longer the WAL may grow, the less often it stops (BENCHMARKS.md, ninth
+/// session: every 50 ms instead of every 200 ms took p99 at 20,000 MeterValues/s from 53–61 to
+/// 37–41 ms, and 16,384 pages instead of 8,192 from 45–49 to 37 ms). Under a light load the WAL
+/// is rewound often and each checkpoint's fsyncs cost more than they save, so it waits longer.
+/// `wrote` is told after each batch. Ends when the pool is closed.
 async fn checkpoint_in_background(
     pool: AnyPool,
     wrote: std::sync::Arc<tokio::sync::Notify>,
