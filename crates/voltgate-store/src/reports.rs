@@ -68,7 +68,7 @@ fn padded_chunks<T>(items: &[T]) -> Vec<(&[T], usize)> {
         .collect()
 }
 
-/// The type of a padding row's NULL: on PostgreSQL a prepared statement's placeholders keep the
+/// The type of a padding row's NULL ([`push_padded_rows`]): on PostgreSQL a prepared statement's placeholders keep the
 /// types of their first binding (see [`Sql::bind`] for what a mismatch does), so a padding NULL
 /// has the type of its column's real values.
 #[derive(Clone, Copy)]
@@ -77,16 +77,31 @@ enum Null {
     Text,
 }
 
-/// Binds one padding row of a [`padded_chunks`] statement: NULLs of the given types.
-fn bind_nulls(sql: &mut Sql, row: &[Null]) {
-    for (i, null) in row.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
+/// Pushes the `size` rows of a [`padded_chunks`] statement, `(...), (...)`: the chunk's items,
+/// each bound by `bind`, then padding rows of NULLs of the types `nulls`.
+fn push_padded_rows<T>(
+    sql: &mut Sql,
+    (chunk, size): (&[T], usize),
+    nulls: &[Null],
+    mut bind: impl FnMut(&mut Sql, &T),
+) {
+    for i in 0..size {
+        sql.push(if i == 0 { "(" } else { ", (" });
+        match chunk.get(i) {
+            Some(item) => bind(sql, item),
+            None => {
+                for (j, null) in nulls.iter().enumerate() {
+                    if j > 0 {
+                        sql.push(", ");
+                    }
+                    match null {
+                        Null::Int => sql.bind(None::<i64>),
+                        Null::Text => sql.bind(None::<String>),
+                    };
+                }
+            }
         }
-        match null {
-            Null::Int => sql.bind(None::<i64>),
-            Null::Text => sql.bind(None::<String>),
-        };
+        sql.push(")");
     }
 }
 
@@ -154,46 +169,30 @@ pub(crate) const LIVE_MEASURANDS: [&str; 2] = ["Current.Import", "Power.Active.I
 /// as a JSON array (migration 0008 says why).
 fn insert_samples(out: &mut Statements, samples: &[&MeterSample]) {
     let readings = readings_of(samples);
-    for (chunk, size) in padded_chunks(&readings) {
+    use Null::{Int, Text};
+    for chunk in padded_chunks(&readings) {
         let sql = out.next(
             "INSERT INTO meter_readings (charger_id, connector_id, transaction_id, timestamp, live, sampled) \
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES ",
         );
-        for i in 0..size {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            match chunk.get(i) {
-                Some(r) => {
-                    let first = r[0];
-                    sql.bind(first.charger_id)
-                        .push(", ")
-                        .bind(i64::from(first.connector_id))
-                        .push(", ")
-                        .bind(first.transaction_id);
-                    sql.push(", ")
-                        .bind(micros(first.timestamp))
-                        .push(", ")
-                        .bind(i64::from(r.iter().any(|s| {
-                            s.measurand
-                                .as_deref()
-                                .is_some_and(|m| LIVE_MEASURANDS.contains(&m))
-                        })))
-                        .push(", ")
-                        .bind(pack_sampled(r));
-                }
-                None => bind_nulls(
-                    sql,
-                    &[
-                        Null::Int,
-                        Null::Int,
-                        Null::Int,
-                        Null::Int,
-                        Null::Int,
-                        Null::Text,
-                    ],
-                ),
-            }
-            sql.push(")");
-        }
+        push_padded_rows(sql, chunk, &[Int, Int, Int, Int, Int, Text], |sql, r| {
+            let first = r[0];
+            sql.bind(first.charger_id)
+                .push(", ")
+                .bind(i64::from(first.connector_id))
+                .push(", ")
+                .bind(first.transaction_id);
+            sql.push(", ")
+                .bind(micros(first.timestamp))
+                .push(", ")
+                .bind(i64::from(r.iter().any(|s| {
+                    s.measurand
+                        .as_deref()
+                        .is_some_and(|m| LIVE_MEASURANDS.contains(&m))
+                })))
+                .push(", ")
+                .bind(pack_sampled(r));
+        });
         sql.push(") AS v WHERE v.column1 IS NOT NULL");
     }
 }
@@ -674,7 +673,7 @@ fn insert_statuses(
         }
         end_charger_update(sql, backend, &ids);
     }
-    for (chunk, size) in padded_chunks(&connectors) {
+    for chunk in padded_chunks(&connectors) {
         // `WHERE` skips the padding rows; SQLite also needs a WHERE before ON CONFLICT to parse
         // an INSERT ... SELECT with an upsert.
         let sql = out.next(
@@ -683,32 +682,21 @@ fn insert_statuses(
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
              v.column8, v.column9, v.column10 FROM (VALUES ",
         );
-        for i in 0..size {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            match chunk.get(i) {
-                Some((charger_id, r)) => {
-                    sql.bind(*charger_id)
-                        .push(", ")
-                        .bind(i64::from(r.connector_id))
-                        .push(", ");
-                    bind_status(sql, r);
-                    sql.push(", ")
-                        .bind(micros(r.timestamp))
-                        .push(", ")
-                        .bind(now)
-                        .push(", ")
-                        .bind(now);
-                }
-                None => {
-                    use Null::{Int, Text};
-                    bind_nulls(
-                        sql,
-                        &[Int, Int, Text, Text, Text, Text, Text, Int, Int, Int],
-                    );
-                }
-            }
-            sql.push(")");
-        }
+        use Null::{Int, Text};
+        let nulls = [Int, Int, Text, Text, Text, Text, Text, Int, Int, Int];
+        push_padded_rows(sql, chunk, &nulls, |sql, (charger_id, r)| {
+            sql.bind(*charger_id)
+                .push(", ")
+                .bind(i64::from(r.connector_id))
+                .push(", ");
+            bind_status(sql, r);
+            sql.push(", ")
+                .bind(micros(r.timestamp))
+                .push(", ")
+                .bind(now)
+                .push(", ")
+                .bind(now);
+        });
         sql.push(
             ") AS v WHERE v.column1 IS NOT NULL ON CONFLICT (charger_id, connector_id) DO UPDATE SET status = excluded.status, \
              error = excluded.error, error_info = excluded.error_info, vendor_id = excluded.vendor_id, \
@@ -741,10 +729,13 @@ impl Statements {
     }
 }
 
-/// A batch's connection and boot reports (folded per charger), statuses, meter values and
-/// heartbeats, gathered into the multi-row statements [`Gathered::build`] writes. Starts, stops
-/// and registrations are written on their own.
+/// A batch's items sorted in one pass: its registrations, whether it has starts or stops (which
+/// are written on their own, in order), and its connection and boot reports (folded per
+/// charger), statuses, meter values and heartbeats, which [`Gathered::build`] gathers into
+/// multi-row statements.
 struct Gathered<'a> {
+    registrations: Vec<&'a NewCharger>,
+    sequenced: bool,
     patches: Vec<(i64, ReportedRow<'a>)>,
     statuses: Vec<(i64, &'a StatusReport)>,
     samples: Vec<&'a MeterSample>,
@@ -753,16 +744,17 @@ struct Gathered<'a> {
 
 impl<'a> Gathered<'a> {
     fn of(items: &'a [BatchItem]) -> Self {
+        let mut registrations = Vec::new();
+        let mut sequenced = false;
         let mut patches: HashMap<i64, ReportedRow> = HashMap::new();
         let mut statuses = Vec::new();
         let mut samples = Vec::new();
         let mut heartbeats: HashMap<i64, OffsetDateTime> = HashMap::new();
         for item in items {
             match item {
-                BatchItem::Register(_)
-                | BatchItem::Start { .. }
-                | BatchItem::Stop { .. }
-                | BatchItem::Log(_) => {}
+                BatchItem::Register(c) => registrations.push(c),
+                BatchItem::Start { .. } | BatchItem::Stop { .. } => sequenced = true,
+                BatchItem::Log(_) => {}
                 BatchItem::MeterValues(v) => samples.extend(v.iter()),
                 BatchItem::Heartbeat { charger_id, at } => {
                     heartbeats.insert(*charger_id, *at);
@@ -799,6 +791,8 @@ impl<'a> Gathered<'a> {
             .map(|(id, at)| (id, micros(at)))
             .collect();
         Self {
+            registrations,
+            sequenced,
             patches,
             statuses,
             samples,
@@ -806,6 +800,7 @@ impl<'a> Gathered<'a> {
         }
     }
 
+    /// The gathered statements (registrations and starts and stops are not among them).
     fn build(&self, out: &mut Statements, backend: crate::Backend) {
         update_chargers(out, backend, &self.patches);
         insert_statuses(out, backend, &self.statuses);
@@ -814,18 +809,11 @@ impl<'a> Gathered<'a> {
         // (both engines name the VALUES columns column1, column2). Prepared, unlike the charger
         // updates of `end_charger_update`: heartbeats are steady, and planning each of them
         // cost PostgreSQL a third more CPU per Heartbeat (34 -> 45 µs, 10,000 chargers).
-        for (chunk, size) in padded_chunks(&self.heartbeats) {
+        for chunk in padded_chunks(&self.heartbeats) {
             let sql = out.next("UPDATE chargers SET last_heartbeat_at = v.column2 FROM (VALUES ");
-            for i in 0..size {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                match chunk.get(i) {
-                    Some((id, at)) => {
-                        sql.bind(*id).push(", ").bind(*at);
-                    }
-                    None => bind_nulls(sql, &[Null::Int, Null::Int]),
-                }
-                sql.push(")");
-            }
+            push_padded_rows(sql, chunk, &[Null::Int, Null::Int], |sql, (id, at)| {
+                sql.bind(*id).push(", ").bind(*at);
+            });
             sql.push(") AS v WHERE chargers.id = v.column1");
         }
     }
@@ -929,28 +917,19 @@ impl Db {
         items: &[BatchItem],
     ) -> StoreResult<()> {
         let backend = self.backend();
-        // Registrations first (nothing else of a batch can name a charger registered in it).
-        let registrations: Vec<&NewCharger> = items
-            .iter()
-            .filter_map(|i| match i {
-                BatchItem::Register(c) => Some(c),
-                _ => None,
-            })
-            .collect();
+        let gathered = Gathered::of(items);
         let mut rest = Statements::default();
-        Gathered::of(items).build(&mut rest, backend);
-        let sequenced = items
-            .iter()
-            .any(|i| matches!(i, BatchItem::Start { .. } | BatchItem::Stop { .. }));
-        if registrations.is_empty() && !sequenced && rest.0.len() <= 1 {
+        gathered.build(&mut rest, backend);
+        if gathered.registrations.is_empty() && !gathered.sequenced && rest.0.len() <= 1 {
             // One statement is atomic on its own: no BEGIN and COMMIT, two round trips fewer
             // (the steady case of a MeterValues load: a batch's readings in one statement).
             return rest.execute(conn, backend).await;
         }
         let mut locked = Locked::new();
         let mut tx = sqlx::Connection::begin(conn).await.map_err(db_err)?;
+        // Registrations first (nothing else of a batch can name a charger registered in it).
         let mut first = Statements::default();
-        insert_registrations(&mut first, &registrations);
+        insert_registrations(&mut first, &gathered.registrations);
         first.execute(&mut tx, backend).await?;
         // Starts and stops are written in arrival order; connection and boot reports, statuses,
         // meter values and heartbeats are gathered into multi-row statements written after them
