@@ -1,15 +1,19 @@
 //! Transactions, meter values and the OCPP message log, read back for the API.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use voltgate_core::access::Reach;
-use voltgate_core::model::{LogEntry, MeterSample, StoredLogEntry, StoredMeterValue, Transaction};
+use voltgate_core::model::{MeterSample, StoredLogEntry, StoredMeterValue, Transaction};
 use voltgate_core::store::{
     HistoryStore, LogQuery, MeterValueQuery, StoreResult, TransactionQuery,
 };
-use voltgate_core::types::{Direction, TransactionStatus};
+use voltgate_core::types::TransactionStatus;
 use voltgate_core::Page;
 
+use crate::log_chunks;
 use crate::sql::{db_err, micros, RowExt, Sql};
 use crate::Db;
 
@@ -57,22 +61,6 @@ fn mv_from_row(r: &AnyRow) -> StoreResult<StoredMeterValue> {
             phase: r.opt_string("phase")?,
             location: r.opt_string("location")?,
             unit: r.opt_string("unit")?,
-        },
-    })
-}
-
-fn log_from_row(r: &AnyRow) -> StoreResult<StoredLogEntry> {
-    Ok(StoredLogEntry {
-        id: r.i64("id")?,
-        entry: LogEntry {
-            charger_id: r.i64("charger_id")?,
-            direction: Direction::parse(&r.string("direction")?)
-                .unwrap_or(Direction::ChargerToCsms),
-            message_type: r.i64("message_type")? as i16,
-            action: r.opt_string("action")?,
-            message_id: r.opt_string("message_id")?,
-            payload: r.string("payload")?,
-            created_at: r.time("created_at")?,
         },
     })
 }
@@ -187,118 +175,155 @@ impl HistoryStore for Db {
         .await
     }
 
-    /// Frames are stored in chunks (migration 9). Filtered by action or direction, every chunk
-    /// of the charger (in the date range) is unpacked. Otherwise the total comes from the
-    /// chunks' frame counts (only chunks that straddle a date bound are unpacked), and a page
-    /// unpacks only the chunks that can hold it: each chunk in the date range holds at least
-    /// one frame in it, except one that spans the whole range.
+    /// Frames are stored in chunks (migrations 9 and 10, `log_chunks.rs`), which only Rust can
+    /// unpack. Filtered by action or direction, every chunk of the charger in the date range is
+    /// unpacked, one at a time. Otherwise the index answers most of it: the total is the sum of
+    /// the frame counts of the chunks wholly in the range plus the frames in the range of the few
+    /// chunks that straddle a bound (unpacked), and a page walks the chunks' frame counts to the
+    /// chunks that hold it and unpacks only those.
     async fn list_logs(&self, q: &LogQuery) -> StoreResult<Page<StoredLogEntry>> {
         let (from, to) = (q.date_from.map(micros), q.date_to.map(micros));
-        let mut f = Sql::new(" WHERE l.charger_id = ");
-        f.bind(q.charger_id);
-        eq_filter(&mut f, "l.action", &q.action);
-        if let Some(d) = q.direction {
-            f.push(" AND l.direction = ").bind(d.as_str());
-        }
-        // The chunk bounds first: they skip whole chunks without unpacking their frames.
-        if let Some(t) = from {
-            f.push(" AND l.chunk_last_at >= ").bind(t);
-            f.push(" AND l.created_at >= ").bind(t);
-        }
-        if let Some(t) = to {
-            f.push(" AND l.chunk_first_at <= ").bind(t);
-            f.push(" AND l.created_at <= ").bind(t);
-        }
+        let in_range = |e: &StoredLogEntry| {
+            let at = micros(e.entry.created_at);
+            from.is_none_or(|t| at >= t) && to.is_none_or(|t| at <= t)
+        };
         let dir = if q.descending { "DESC" } else { "ASC" };
-        let order = format!(" ORDER BY l.id {dir}");
-        if q.action.is_some() || q.direction.is_some() {
-            return crate::paginate(
-                self.pool(),
-                LOG_SELECT,
-                " FROM ocpp_logs l",
-                f,
-                &order,
-                q.page,
-                log_from_row,
-            )
-            .await;
-        }
-
+        // The frames of a chunk in the page's order.
+        let unpack = |row: &AnyRow| -> StoreResult<Vec<StoredLogEntry>> {
+            let mut frames = log_chunks::unpack(row, q.charger_id)?;
+            if q.descending {
+                frames.reverse();
+            }
+            Ok(frames)
+        };
         // The charger's chunks that overlap the date range.
-        let chunks = |sql: &mut Sql| {
-            sql.push(" WHERE charger_id = ").bind(q.charger_id);
+        let overlapping = |select: &str| {
+            let mut sql = Sql::new(select);
+            sql.push(" FROM ocpp_log_chunks WHERE charger_id = ")
+                .bind(q.charger_id);
             if let Some(t) = from {
                 sql.push(" AND last_at >= ").bind(t);
             }
             if let Some(t) = to {
                 sql.push(" AND first_at <= ").bind(t);
             }
+            sql
         };
-        let mut whole = Sql::new("SELECT COALESCE(SUM(frames_count), 0) AS n FROM ocpp_log_chunks");
-        chunks(&mut whole);
+        let (offset, per_page) = (q.page.offset(), q.page.per_page);
+
+        if q.action.is_some() || q.direction.is_some() {
+            let wanted = |e: &StoredLogEntry| {
+                in_range(e)
+                    && q.direction.is_none_or(|d| e.entry.direction == d)
+                    && q.action
+                        .as_deref()
+                        .is_none_or(|a| e.entry.action.as_deref() == Some(a))
+            };
+            let mut sql = overlapping("SELECT id, frames, packed");
+            sql.push(&format!(" ORDER BY id {dir}"));
+            let mut rows = sql.query().fetch(self.pool());
+            let (mut total, mut items) = (0, Vec::new());
+            while let Some(row) = rows.try_next().await.map_err(db_err)? {
+                for frame in unpack(&row)?.into_iter().filter(wanted) {
+                    if total >= offset && (items.len() as u64) < per_page {
+                        items.push(frame);
+                    }
+                    total += 1;
+                }
+            }
+            return Ok(Page {
+                items,
+                total,
+                request: q.page,
+            });
+        }
+
+        // Chunks that straddle a date bound hold frames outside the range: theirs in it.
+        let mut straddling: HashMap<i64, Vec<StoredLogEntry>> = HashMap::new();
+        if from.is_some() || to.is_some() {
+            let mut sql = overlapping("SELECT id, frames, packed");
+            match (from, to) {
+                (Some(from), Some(to)) => sql
+                    .push(" AND (first_at < ")
+                    .bind(from)
+                    .push(" OR last_at > ")
+                    .bind(to)
+                    .push(")"),
+                (Some(from), None) => sql.push(" AND first_at < ").bind(from),
+                (None, Some(to)) => sql.push(" AND last_at > ").bind(to),
+                (None, None) => unreachable!("a date bound was given"),
+            };
+            for row in sql.query().fetch_all(self.pool()).await.map_err(db_err)? {
+                let frames = unpack(&row)?.into_iter().filter(in_range).collect();
+                straddling.insert(row.i64("id")?, frames);
+            }
+        }
+        let mut whole = overlapping("SELECT COALESCE(SUM(frames_count), 0) AS n");
         if let Some(t) = from {
             whole.push(" AND first_at >= ").bind(t);
         }
         if let Some(t) = to {
             whole.push(" AND last_at <= ").bind(t);
         }
-        // Chunks wholly in the range: their frame counts.
-        let mut total = self.count(&whole).await?;
-        let mut spanning = 0;
-        if from.is_some() || to.is_some() {
-            let mut straddling = Sql::new("SELECT COUNT(*) AS n FROM ocpp_logs l");
-            straddling.push(&f.text);
-            straddling.args.extend(f.args.iter().cloned());
-            // Chunks that straddle a bound: their frames in the range, one by one.
-            straddling.push(" AND (");
-            match (from, to) {
-                (Some(from), Some(to)) => straddling
-                    .push("l.chunk_first_at < ")
-                    .bind(from)
-                    .push(" OR l.chunk_last_at > ")
-                    .bind(to),
-                (Some(from), None) => straddling.push("l.chunk_first_at < ").bind(from),
-                (None, Some(to)) => straddling.push("l.chunk_last_at > ").bind(to),
-                (None, None) => unreachable!("a date bound was given"),
+        let total =
+            self.count(&whole).await? + straddling.values().map(Vec::len).sum::<usize>() as u64;
+
+        // Every chunk before the page's end holds at least one frame in the range, except the
+        // straddling ones: so many chunk heads reach it.
+        let mut heads = overlapping("SELECT id, frames_count");
+        heads.push(&format!(
+            " ORDER BY id {dir} LIMIT {}",
+            offset + per_page + straddling.len() as u64
+        ));
+        let (mut skip, mut room) = (offset, per_page);
+        // The chunks that hold the page, in order, and how many of their frames precede it.
+        let mut holding: Vec<(i64, u64)> = Vec::new();
+        for head in heads.query().fetch_all(self.pool()).await.map_err(db_err)? {
+            let id = head.i64("id")?;
+            let count = match straddling.get(&id) {
+                Some(frames) => frames.len() as u64,
+                None => head.i64("frames_count")?.max(0) as u64,
             };
-            straddling.push(")");
-            total += self.count(&straddling).await?;
-            if let (Some(from), Some(to)) = (from, to) {
-                let mut span = Sql::new("SELECT COUNT(*) AS n FROM ocpp_log_chunks");
-                chunks(&mut span);
-                span.push(" AND first_at < ").bind(from);
-                span.push(" AND last_at > ").bind(to);
-                spanning = self.count(&span).await?;
+            if skip >= count {
+                skip -= count;
+                continue;
+            }
+            holding.push((id, skip));
+            room = room.saturating_sub(count - skip);
+            skip = 0;
+            if room == 0 {
+                break;
             }
         }
-
-        let take = q.page.offset() + q.page.per_page + spanning;
-        let mut page = Sql::new(LOG_SELECT);
-        page.push(" WHERE l.chunk_id IN (SELECT id FROM ocpp_log_chunks");
-        chunks(&mut page);
-        page.push(&format!(" ORDER BY id {dir} LIMIT {take})"));
-        if let Some(t) = from {
-            page.push(" AND l.created_at >= ").bind(t);
+        let mut unpacked: HashMap<i64, Vec<StoredLogEntry>> = HashMap::new();
+        let to_unpack: Vec<i64> = holding
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !straddling.contains_key(id))
+            .collect();
+        if !to_unpack.is_empty() {
+            let mut sql = Sql::new("SELECT id, frames, packed FROM ocpp_log_chunks WHERE ");
+            sql.bind_in("id", &to_unpack);
+            for row in sql.query().fetch_all(self.pool()).await.map_err(db_err)? {
+                unpacked.insert(row.i64("id")?, unpack(&row)?);
+            }
         }
-        if let Some(t) = to {
-            page.push(" AND l.created_at <= ").bind(t);
+        let mut items = Vec::with_capacity(per_page as usize);
+        for (id, skip) in holding {
+            let frames = match straddling.remove(&id) {
+                Some(frames) => frames,
+                None => unpacked.remove(&id).unwrap_or_default(),
+            };
+            let room = per_page as usize - items.len();
+            items.extend(frames.into_iter().skip(skip as usize).take(room));
         }
-        page.push(&format!(
-            "{order} LIMIT {} OFFSET {}",
-            q.page.per_page,
-            q.page.offset()
-        ));
-        let rows = page.query().fetch_all(self.pool()).await.map_err(db_err)?;
         Ok(Page {
-            items: rows.iter().map(log_from_row).collect::<StoreResult<_>>()?,
+            items,
             total,
             request: q.page,
         })
     }
 }
-
-const LOG_SELECT: &str = "SELECT l.id, l.charger_id, l.direction, l.message_type, l.action, \
-    l.message_id, l.payload, l.created_at FROM ocpp_logs l";
 
 impl Db {
     /// The `n` of a `SELECT ... AS n` count.

@@ -8,6 +8,7 @@ mod commands;
 mod history;
 mod lab;
 mod load;
+mod log_chunks;
 mod migrate;
 mod reports;
 mod settings;

@@ -60,6 +60,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_log_chunks.sql"),
         include_str!("../migrations/postgres/0009_log_chunks.sql"),
     ),
+    (
+        10,
+        "log_packed",
+        include_str!("../migrations/sqlite/0010_log_packed.sql"),
+        include_str!("../migrations/postgres/0010_log_packed.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet applied whose version is at most `up_to`.
@@ -112,77 +118,58 @@ pub(crate) async fn run(
 }
 
 /// SQLite with a log file of its own (`Db::logs_file`): moves the message log
-/// (`ocpp_log_chunks` and its view `ocpp_logs`) from the main file, where migration 9 created
-/// it, into the attached `logs` database, once. Unqualified names find it there after the move.
-/// The log has no foreign key (SQLite cannot refer across files); deleting a charger deletes its
-/// log explicitly. Before migration 9 (a test's `migrate_to`) the log stays where it is:
-/// migration 9 reads the old `ocpp_logs` table from either file.
+/// (`ocpp_log_chunks`, its index and, before migration 10, its view `ocpp_logs`) from the main
+/// file, where migration 9 created it, into the attached `logs` database, once, as the
+/// migrations so far left it (their definitions are read back from the main file, so later
+/// migrations that change the table need nothing here). Unqualified names find it there after
+/// the move. The log has no foreign key (SQLite cannot refer across files); deleting a charger
+/// deletes its log explicitly. Before migration 9 (a test's `migrate_to`) the log stays where it
+/// is: migration 9 reads the old `ocpp_logs` table from either file.
 pub(crate) async fn move_logs_to_their_file(pool: &AnyPool) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let tables = |schema: &str| {
-        format!(
-            "SELECT COUNT(*) AS n FROM {schema}.sqlite_master WHERE type = 'table' AND name = 'ocpp_log_chunks'"
-        )
-    };
-    let in_main = sqlx::query(&tables("main"))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get::<i64, _>("n")?;
-    let in_logs = sqlx::query(&tables("logs"))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get::<i64, _>("n")?;
-    if in_main == 0 && in_logs == 0 {
+    let objects = sqlx::query(
+        "SELECT type, name, sql FROM main.sqlite_master \
+         WHERE (type = 'table' AND name = 'ocpp_log_chunks') \
+            OR (type = 'index' AND name = 'ocpp_log_chunks_charger') \
+            OR (type = 'view' AND name = 'ocpp_logs') \
+         ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if objects.is_empty() {
         return tx.commit().await;
     }
-    // The table, its index and its view as migration 9 defines them, in the log file (a view
-    // there reads that file).
-    let (_, _, script, _) = MIGRATIONS
-        .iter()
-        .find(|m| m.0 == 9)
-        .expect("migration 9 exists");
-    let in_log_file = |name: &str, qualified: &str| {
-        let start = script
-            .find(name)
-            .unwrap_or_else(|| panic!("migration 9 has `{name}`"));
-        let end = script[start..]
-            .find(';')
-            .map_or(script.len(), |i| start + i);
-        script[start..end].replacen(name, qualified, 1)
-    };
-    for (name, qualified) in [
-        (
-            "CREATE TABLE ocpp_log_chunks",
-            "CREATE TABLE IF NOT EXISTS logs.ocpp_log_chunks",
-        ),
-        (
-            "CREATE INDEX ocpp_log_chunks_charger",
-            "CREATE INDEX IF NOT EXISTS logs.ocpp_log_chunks_charger",
-        ),
-    ] {
-        tx.execute(in_log_file(name, qualified).as_str()).await?;
-    }
-    if in_main > 0 {
-        let moved = tx
-            .execute(
-                "INSERT INTO logs.ocpp_log_chunks (id, charger_id, first_at, last_at, frames_count, frames) \
-                 SELECT id, charger_id, first_at, last_at, frames_count, frames FROM main.ocpp_log_chunks ORDER BY id",
-            )
-            .await?
-            .rows_affected();
-        tx.execute("DROP VIEW IF EXISTS main.ocpp_logs; DROP TABLE main.ocpp_log_chunks;")
-            .await?;
-        if moved > 0 {
-            tracing::info!(
-                rows = moved,
-                "moved the OCPP message log into its own database file"
-            );
+    for object in &objects {
+        let (kind, name, sql): (String, String, String) =
+            (object.try_get(0)?, object.try_get(1)?, object.try_get(2)?);
+        let created_as = format!("CREATE {} {name}", kind.to_ascii_uppercase());
+        if !sql.starts_with(&created_as) {
+            return Err(sqlx::Error::Protocol(format!(
+                "cannot move the message log into its own file: the {kind} `{name}` is defined as \
+                 `{sql}`, not as `{created_as} ...`"
+            )));
         }
+        let in_log_file = sql.replacen(
+            &created_as,
+            &format!(
+                "CREATE {} IF NOT EXISTS logs.{name}",
+                kind.to_ascii_uppercase()
+            ),
+            1,
+        );
+        tx.execute(in_log_file.as_str()).await?;
     }
-    let view = in_log_file(
-        "CREATE VIEW ocpp_logs",
-        "CREATE VIEW IF NOT EXISTS logs.ocpp_logs",
-    );
-    tx.execute(view.as_str()).await?;
+    let moved = tx
+        .execute("INSERT INTO logs.ocpp_log_chunks SELECT * FROM main.ocpp_log_chunks ORDER BY id")
+        .await?
+        .rows_affected();
+    tx.execute("DROP VIEW IF EXISTS main.ocpp_logs; DROP TABLE main.ocpp_log_chunks;")
+        .await?;
+    if moved > 0 {
+        tracing::info!(
+            rows = moved,
+            "moved the OCPP message log into its own database file"
+        );
+    }
     tx.commit().await
 }

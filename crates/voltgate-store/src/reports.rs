@@ -16,6 +16,7 @@ use voltgate_core::store::{
 };
 use voltgate_core::types::{CardStatus, ConnectionStatus};
 
+use crate::log_chunks::FRAMES_PER_CHUNK;
 use crate::sql::{db_err, micros, RowExt, Sql};
 use crate::Db;
 
@@ -217,9 +218,6 @@ fn readings_of<'a>(samples: &[&'a MeterSample]) -> Vec<Vec<&'a MeterSample>> {
     out
 }
 
-/// The most frames one `ocpp_log_chunks` row holds (the view numbers them `id * 64 + i`).
-const FRAMES_PER_CHUNK: usize = voltgate_core::store::LOG_FRAMES_PER_ROW;
-
 /// A batch's log entries grouped per charger, each group in arrival order and at most
 /// [`FRAMES_PER_CHUNK`] long; groups ordered by their first entry, so a charger's groups follow
 /// each other in arrival order too.
@@ -236,25 +234,6 @@ fn log_chunks<'a>(logs: &[&'a LogEntry]) -> Vec<Vec<&'a LogEntry>> {
         }
     }
     out
-}
-
-/// `[[direction, message_type, action, message_id, payload, created_at], ...]`, the payload as a
-/// JSON string (the exact text that travelled, which need not be JSON at all).
-fn pack_frames(frames: &[&LogEntry]) -> String {
-    let packed: Vec<_> = frames
-        .iter()
-        .map(|l| {
-            (
-                l.direction.as_str(),
-                l.message_type,
-                l.action.as_deref(),
-                l.message_id.as_deref(),
-                l.payload.as_str(),
-                micros(l.created_at),
-            )
-        })
-        .collect();
-    serde_json::to_string(&packed).expect("strings and numbers serialise")
 }
 
 /// `[[value, context, format, measurand, phase, location, unit], ...]`, missing fields null.
@@ -984,7 +963,7 @@ impl Db {
         let mut tx = sqlx::Connection::begin(conn).await.map_err(db_err)?;
         for rows in fixed_chunks(&chunks) {
             let mut sql = Sql::new(
-                "INSERT INTO ocpp_log_chunks (charger_id, first_at, last_at, frames_count, frames) VALUES ",
+                "INSERT INTO ocpp_log_chunks (charger_id, first_at, last_at, frames_count, frames, packed) VALUES ",
             );
             for (i, frames) in rows.iter().enumerate() {
                 let at = frames.iter().map(|l| micros(l.created_at));
@@ -997,8 +976,8 @@ impl Db {
                     .bind(last)
                     .push(", ")
                     .bind(frames.len() as i64)
-                    .push(", ")
-                    .bind(pack_frames(frames))
+                    .push(", '', ")
+                    .bind(crate::log_chunks::pack(frames))
                     .push(")");
             }
             sql.execute_on(&mut tx, self.backend()).await?;

@@ -17,6 +17,7 @@ pub(crate) enum Arg {
     Str(String),
     OptStr(Option<String>),
     Bool(bool),
+    Bytes(Vec<u8>),
 }
 
 impl From<i64> for Arg {
@@ -52,6 +53,11 @@ impl From<Option<&str>> for Arg {
 impl From<Option<f64>> for Arg {
     fn from(v: Option<f64>) -> Self {
         Arg::F64(v)
+    }
+}
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(v)
     }
 }
 impl From<bool> for Arg {
@@ -217,6 +223,7 @@ pub(crate) fn bind_all<'q>(
             Arg::Str(v) => q.bind(v.as_str()),
             Arg::OptStr(v) => q.bind(v.as_deref()),
             Arg::Bool(v) => q.bind(i64::from(*v)),
+            Arg::Bytes(v) => q.bind(v.as_slice()),
         };
     }
     q

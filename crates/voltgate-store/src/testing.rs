@@ -48,3 +48,9 @@ pub async fn fresh_postgres_url(server_url: &str) -> Result<String, sqlx::Error>
 pub async fn execute(db: &crate::Db, sql: &str) -> Result<(), sqlx::Error> {
     db.pool().execute(sql).await.map(|_| ())
 }
+
+/// The `n` of a raw `SELECT ... AS n` on `db`: for tests that look at what the store wrote.
+pub async fn fetch_i64(db: &crate::Db, sql: &str) -> Result<i64, sqlx::Error> {
+    use sqlx::Row;
+    sqlx::query(sql).fetch_one(db.pool()).await?.try_get("n")
+}

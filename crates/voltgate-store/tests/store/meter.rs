@@ -151,7 +151,7 @@ async fn migration_8_packs_the_meter_values_an_older_schema_wrote() {
             .await
             .unwrap();
         }
-        assert_eq!(db.migrate().await.unwrap(), 2, "migrations 8 and 9");
+        assert_eq!(db.migrate().await.unwrap(), 3, "migrations 8, 9 and 10");
 
         let read = all(&db, c.id, false).await;
         let got: Vec<(i32, &str, &str)> = read
@@ -351,7 +351,8 @@ async fn migration_9_keeps_the_frames_of_an_old_message_log() {
         )
         .await
         .unwrap();
-        assert_eq!(db.migrate().await.unwrap(), 1);
+        // Migration 9 chunks the old log; 10 adds packed chunks beside the text ones.
+        assert_eq!(db.migrate().await.unwrap(), 2);
         let page = logs_of(&db, c.id).await;
         let frames: Vec<(Direction, i16, &str, i64)> = page
             .items
@@ -391,6 +392,101 @@ async fn migration_9_keeps_the_frames_of_an_old_message_log() {
         assert_eq!(page.total, 3);
         assert_eq!(page.items[2].entry.action.as_deref(), Some("Heartbeat"));
         assert!(page.items[2].id > page.items[1].id);
+    }
+}
+
+/// Chunks are stored compressed (migration 10): 64 MeterValues frames of one charger take a
+/// small part of their text, and a chunk that cannot be unpacked fails the read with an error
+/// that names it instead of returning wrong frames.
+#[tokio::test]
+async fn message_log_chunks_are_stored_compressed() {
+    for db in databases().await {
+        let (_, c) = charger(&db).await;
+        let frames: Vec<BatchItem> = (0..64)
+            .map(|i| {
+                let payload = format!(
+                    "[2,\"m{i}\",\"MeterValues\",{{\"connectorId\":1,\"transactionId\":7,\"meterValue\":\
+                     [{{\"timestamp\":\"2025-03-01T10:00:{:02}Z\",\"sampledValue\":[{{\"value\":\"{}\",\
+                     \"context\":\"Sample.Periodic\",\"measurand\":\"Energy.Active.Import.Register\",\
+                     \"location\":\"Outlet\",\"unit\":\"Wh\"}},{{\"value\":\"11040.0\",\"context\":\
+                     \"Sample.Periodic\",\"measurand\":\"Power.Active.Import\",\"location\":\"Outlet\",\
+                     \"unit\":\"W\"}}]}}]}}]",
+                    i % 60,
+                    i * 31
+                );
+                log_entry(c.id, "MeterValues", &payload)
+            })
+            .collect();
+        let text: usize = frames
+            .iter()
+            .map(|f| match f {
+                BatchItem::Log(l) => l.payload.len(),
+                _ => 0,
+            })
+            .sum();
+        db.write_batch(&frames).await.unwrap();
+        let of_charger = |what: &str| {
+            format!(
+                "SELECT {what} AS n FROM ocpp_log_chunks WHERE charger_id = {}",
+                c.id
+            )
+        };
+        assert_eq!(
+            testing::fetch_i64(&db, &of_charger("COUNT(*)"))
+                .await
+                .unwrap(),
+            1
+        );
+        let packed = testing::fetch_i64(&db, &of_charger("SUM(LENGTH(packed))"))
+            .await
+            .unwrap() as usize;
+        assert!(
+            packed * 5 < text,
+            "64 frames of {text} bytes of payload were packed into {packed} bytes"
+        );
+        assert_eq!(
+            testing::fetch_i64(&db, &of_charger("SUM(LENGTH(frames))"))
+                .await
+                .unwrap(),
+            0,
+            "a packed chunk keeps no text"
+        );
+        assert_eq!(logs_of(&db, c.id).await.total, 64);
+
+        // A damaged chunk (one that claims 16 MB of frames, one whose block is cut short): the
+        // read fails and says what.
+        for (damage, says) in [
+            ("ff00ff00ff", "claims 16711935 bytes"),
+            ("0a000000ff", "its LZ4 block"),
+        ] {
+            let value = if db.logs_file().is_some() {
+                format!("x'{damage}'")
+            } else {
+                format!("'\\x{damage}'::bytea")
+            };
+            testing::execute(
+                &db,
+                &format!(
+                    "UPDATE ocpp_log_chunks SET packed = {value} WHERE charger_id = {}",
+                    c.id
+                ),
+            )
+            .await
+            .unwrap();
+            let err = db
+                .list_logs(&LogQuery {
+                    charger_id: c.id,
+                    page: PageRequest::default(),
+                    ..Default::default()
+                })
+                .await
+                .expect_err("a damaged chunk is not read as frames")
+                .to_string();
+            assert!(
+                err.contains("of the OCPP message log cannot be read") && err.contains(says),
+                "{err}"
+            );
+        }
     }
 }
 
