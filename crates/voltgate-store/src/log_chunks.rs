@@ -1,12 +1,11 @@
 //! How a chunk of the OCPP message log is stored: one row of `ocpp_log_chunks` per charger and
 //! write batch, up to [`FRAMES_PER_CHUNK`] frames in arrival order (migrations 9 and 10).
 //!
-//! The frames are a JSON array of `[direction, message_type, action, message_id, payload,
-//! created_at]` arrays, the payload the exact text that travelled (which need not be JSON at
-//! all). Since migration 10 that text is stored compressed in `packed`, one LZ4 block with its
-//! length prepended: a busy charger's chunk of MeterValues and their answers shrinks about
-//! tenfold, and the log was most of the bytes a message wrote. Chunks written before keep the
-//! text itself in `frames`.
+//! Since migration 10 a chunk's frames are stored in `packed`, one LZ4 block of the binary
+//! layout [`pack`] describes: a busy charger's chunk of MeterValues and their answers shrinks
+//! about tenfold, and the log was most of the bytes a message wrote. Chunks written before keep
+//! their frames in `frames`, as a JSON array of `[direction, message_type, action, message_id,
+//! payload, created_at]` arrays; [`unpack`] reads both.
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -20,27 +19,96 @@ use crate::sql::{from_micros, micros, RowExt};
 /// The most frames one chunk holds: a frame's id is its chunk's id × 64 + its position.
 pub(crate) const FRAMES_PER_CHUNK: usize = voltgate_core::store::LOG_FRAMES_PER_ROW;
 
-/// A frame as the chunk's JSON array holds it.
-type Packed<'a> = (&'a str, i16, Option<&'a str>, Option<&'a str>, &'a str, i64);
+/// A frame as the JSON array of a chunk written before the binary layout holds it.
 type Unpacked = (String, i16, Option<String>, Option<String>, String, i64);
 
-/// The `packed` column of a chunk holding `frames` (at most [`FRAMES_PER_CHUNK`], one charger's).
+/// The first byte of a chunk's frames in the binary layout ([`pack`]); the JSON array of older
+/// chunks starts with `[`.
+const BINARY: u8 = 1;
+/// The length that stands for a missing action or message id.
+const ABSENT: u32 = u32::MAX;
+
+/// The `packed` column of a chunk holding `frames` (at most [`FRAMES_PER_CHUNK`], one charger's):
+/// one LZ4 block, its length prepended, of [`BINARY`] and then per frame its direction (0 charger
+/// to CSMS, 1 CSMS to charger), message type (i16), `created_at` (µs, i64), action and message
+/// id (u32 length and UTF-8 bytes, [`ABSENT`] for none) and payload (u32 length and the bytes
+/// that travelled), integers little-endian. Copying the payload as it is, instead of escaping it
+/// into JSON, is what keeps packing cheap on the hot path.
 pub(crate) fn pack(frames: &[&LogEntry]) -> Vec<u8> {
-    let packed: Vec<Packed> = frames
+    let size: usize = frames
         .iter()
         .map(|l| {
-            (
-                l.direction.as_str(),
-                l.message_type,
-                l.action.as_deref(),
-                l.message_id.as_deref(),
-                l.payload.as_str(),
-                micros(l.created_at),
-            )
+            23 + l.payload.len()
+                + l.action.as_ref().map_or(0, String::len)
+                + l.message_id.as_ref().map_or(0, String::len)
         })
-        .collect();
-    let text = serde_json::to_vec(&packed).expect("strings and numbers serialise");
-    lz4_flex::block::compress_prepend_size(&text)
+        .sum();
+    let mut out = Vec::with_capacity(1 + size);
+    out.push(BINARY);
+    let text = |out: &mut Vec<u8>, value: Option<&str>| match value {
+        Some(v) => {
+            out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            out.extend_from_slice(v.as_bytes());
+        }
+        None => out.extend_from_slice(&ABSENT.to_le_bytes()),
+    };
+    for l in frames {
+        out.push(match l.direction {
+            Direction::ChargerToCsms => 0,
+            Direction::CsmsToCharger => 1,
+        });
+        out.extend_from_slice(&l.message_type.to_le_bytes());
+        out.extend_from_slice(&micros(l.created_at).to_le_bytes());
+        text(&mut out, l.action.as_deref());
+        text(&mut out, l.message_id.as_deref());
+        text(&mut out, Some(&l.payload));
+    }
+    lz4_flex::block::compress_prepend_size(&out)
+}
+
+/// Reads the binary layout of [`pack`] (after its first byte): (direction, message type,
+/// action, message id, payload, created_at) per frame, or what is wrong with it.
+fn read_binary(mut bytes: &[u8]) -> Result<Vec<Unpacked>, String> {
+    fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8], String> {
+        if bytes.len() < n {
+            return Err(format!("{n} bytes expected, {} left", bytes.len()));
+        }
+        let (head, rest) = bytes.split_at(n);
+        *bytes = rest;
+        Ok(head)
+    }
+    fn text(bytes: &mut &[u8]) -> Result<Option<String>, String> {
+        let len = u32::from_le_bytes(take(bytes, 4)?.try_into().expect("4 bytes"));
+        if len == ABSENT {
+            return Ok(None);
+        }
+        let raw = take(bytes, len as usize)?;
+        String::from_utf8(raw.to_vec())
+            .map(Some)
+            .map_err(|e| format!("a text that is not UTF-8: {e}"))
+    }
+    let mut frames = Vec::new();
+    while !bytes.is_empty() {
+        let direction = match take(&mut bytes, 1)?[0] {
+            0 => Direction::ChargerToCsms,
+            1 => Direction::CsmsToCharger,
+            other => return Err(format!("direction {other}")),
+        };
+        let message_type = i16::from_le_bytes(take(&mut bytes, 2)?.try_into().expect("2 bytes"));
+        let at = i64::from_le_bytes(take(&mut bytes, 8)?.try_into().expect("8 bytes"));
+        let action = text(&mut bytes)?;
+        let message_id = text(&mut bytes)?;
+        let payload = text(&mut bytes)?.ok_or("a frame without its payload")?;
+        frames.push((
+            direction.as_str().to_owned(),
+            message_type,
+            action,
+            message_id,
+            payload,
+            at,
+        ));
+    }
+    Ok(frames)
 }
 
 /// The frames of the chunk in `row` (columns `id`, `frames`, `packed`) of charger `charger_id`,
@@ -72,8 +140,12 @@ pub(crate) fn unpack(row: &AnyRow, charger_id: i64) -> StoreResult<Vec<StoredLog
         }
         None => row.string("frames")?.into_bytes(),
     };
-    let frames: Vec<Unpacked> =
-        serde_json::from_slice(&text).map_err(|e| broken(format!("its frames: {e}")))?;
+    let frames: Vec<Unpacked> = match text.split_first() {
+        Some((&BINARY, rest)) => {
+            read_binary(rest).map_err(|e| broken(format!("its frames: {e}")))?
+        }
+        _ => serde_json::from_slice(&text).map_err(|e| broken(format!("its frames: {e}")))?,
+    };
     Ok(frames
         .into_iter()
         .enumerate()
@@ -92,4 +164,63 @@ pub(crate) fn unpack(row: &AnyRow, charger_id: i64) -> StoreResult<Vec<StoredLog
             },
         )
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(direction: Direction, action: Option<&str>, payload: &str) -> LogEntry {
+        LogEntry {
+            charger_id: 1,
+            direction,
+            message_type: 2,
+            action: action.map(str::to_owned),
+            message_id: None,
+            payload: payload.to_owned(),
+            created_at: from_micros(1_700_000_000_123_456),
+        }
+    }
+
+    #[test]
+    fn frames_come_back_from_the_binary_layout_as_written() {
+        let frames = [
+            entry(
+                Direction::ChargerToCsms,
+                Some("Heartbeat"),
+                "[2,\"a\",\"Heartbeat\",{}]",
+            ),
+            entry(Direction::CsmsToCharger, None, "not \"json\" é\n"),
+            entry(Direction::CsmsToCharger, Some(""), ""),
+        ];
+        let packed = pack(&frames.iter().collect::<Vec<_>>());
+        let bytes = lz4_flex::block::decompress_size_prepended(&packed).unwrap();
+        assert_eq!(bytes[0], BINARY);
+        let read = read_binary(&bytes[1..]).unwrap();
+        let written: Vec<Unpacked> = frames
+            .iter()
+            .map(|l| {
+                (
+                    l.direction.as_str().to_owned(),
+                    l.message_type,
+                    l.action.clone(),
+                    l.message_id.clone(),
+                    l.payload.clone(),
+                    micros(l.created_at),
+                )
+            })
+            .collect();
+        assert_eq!(read, written);
+    }
+
+    #[test]
+    fn a_damaged_binary_layout_is_an_error_not_frames() {
+        let packed = pack(&[&entry(Direction::ChargerToCsms, Some("Heartbeat"), "[]")]);
+        let bytes = lz4_flex::block::decompress_size_prepended(&packed).unwrap();
+        let cut = read_binary(&bytes[1..bytes.len() - 1]).unwrap_err();
+        assert!(cut.contains("2 bytes expected, 1 left"), "{cut}");
+        let mut bad = bytes[1..].to_vec();
+        bad[0] = 7;
+        assert_eq!(read_binary(&bad).unwrap_err(), "direction 7");
+    }
 }
