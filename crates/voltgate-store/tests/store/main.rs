@@ -16,6 +16,19 @@ use voltgate_core::{PageRequest, StoreError};
 use voltgate_store::{testing, Db};
 
 async fn databases() -> Vec<Db> {
+    let dbs = databases_before(i64::MAX).await;
+    for db in &dbs {
+        assert_eq!(
+            db.migrate().await.expect("migrate twice"),
+            0,
+            "migrations are idempotent"
+        );
+    }
+    dbs
+}
+
+/// SQLite and (when configured) PostgreSQL, migrated up to `version`.
+async fn databases_before(version: i64) -> Vec<Db> {
     let mut dbs = vec![Db::connect(&testing::fresh_sqlite_url())
         .await
         .expect("sqlite")];
@@ -28,16 +41,12 @@ async fn databases() -> Vec<Db> {
         }
         Err(_) => testing::say_postgres_skipped(),
     }
+    let expected = voltgate_store::MIGRATIONS
+        .iter()
+        .filter(|m| m.0 <= version)
+        .count();
     for db in &dbs {
-        assert_eq!(
-            db.migrate().await.expect("migrate"),
-            voltgate_store::MIGRATIONS.len()
-        );
-        assert_eq!(
-            db.migrate().await.expect("migrate twice"),
-            0,
-            "migrations are idempotent"
-        );
+        assert_eq!(db.migrate_to(version).await.expect("migrate"), expected);
     }
     dbs
 }

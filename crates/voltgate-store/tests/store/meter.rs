@@ -9,7 +9,7 @@ use voltgate_core::types::Direction;
 use voltgate_core::PageRequest;
 use voltgate_store::{testing, Db};
 
-use super::{charger, databases};
+use super::{charger, databases, databases_before};
 
 fn sample(
     charger_id: i64,
@@ -392,6 +392,57 @@ async fn migration_9_keeps_the_frames_of_an_old_message_log() {
         assert_eq!(page.total, 3);
         assert_eq!(page.items[2].entry.action.as_deref(), Some("Heartbeat"));
         assert!(page.items[2].id > page.items[1].id);
+    }
+}
+
+/// Migration 10 on a database that migration 9 left (on SQLite with the log already in its own
+/// file): the chunks written as JSON text still read, and new ones, packed, follow them.
+#[tokio::test]
+async fn migration_10_keeps_the_chunks_of_a_version_9_log() {
+    for db in databases_before(9).await {
+        let (_, c) = charger(&db).await;
+        testing::execute(
+            &db,
+            &format!(
+                "INSERT INTO ocpp_log_chunks (charger_id, first_at, last_at, frames_count, frames) \
+                 VALUES ({id}, 5, 6, 2, '[[\"cp_to_csms\",2,\"Authorize\",\"a1\",\"[2,\\\"a1\\\",\\\"Authorize\\\",{{}}]\",5],\
+                 [\"csms_to_cp\",3,\"Authorize\",\"a1\",\"not \\\"json\",6]]')",
+                id = c.id
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(db.migrate().await.unwrap(), 1);
+        if let Some(file) = db.logs_file() {
+            assert!(std::path::Path::new(file).exists());
+            testing::execute(&db, "SELECT packed FROM logs.ocpp_log_chunks")
+                .await
+                .expect("migration 10 added the column where the log is");
+        }
+        db.write_batch(&[log_entry(c.id, "Heartbeat", "[2,\"h1\",\"Heartbeat\",{}]")])
+            .await
+            .unwrap();
+        let page = logs_of(&db, c.id).await;
+        let frames: Vec<(&str, &str)> = page
+            .items
+            .iter()
+            .map(|l| {
+                (
+                    l.entry.action.as_deref().unwrap_or(""),
+                    l.entry.payload.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            frames,
+            vec![
+                ("Authorize", "[2,\"a1\",\"Authorize\",{}]"),
+                ("Authorize", "not \"json"),
+                ("Heartbeat", "[2,\"h1\",\"Heartbeat\",{}]"),
+            ]
+        );
+        assert_eq!(page.total, 3);
+        assert!(page.items.windows(2).all(|w| w[0].id < w[1].id));
     }
 }
 
