@@ -19,7 +19,8 @@ use crate::sql::{from_micros, micros, RowExt};
 /// The most frames one chunk holds: a frame's id is its chunk's id × 64 + its position.
 pub(crate) const FRAMES_PER_CHUNK: usize = voltgate_core::store::LOG_FRAMES_PER_ROW;
 
-/// A frame as the JSON array of a chunk written before the binary layout holds it.
+/// A frame as a chunk holds it: direction, message type, action, message id, payload and
+/// `created_at` (µs).
 type Unpacked = (String, i16, Option<String>, Option<String>, String, i64);
 
 /// The first byte of a chunk's frames in the binary layout ([`pack`]); the JSON array of older
